@@ -255,6 +255,9 @@ function updateConfig(context: ApiContext, synchronous: boolean): unknown {
     return null;
   }
   return startTask(context, node, 'qmconfig', String(vmid), async (task) => {
+    // The worker takes the config lock at once: a locked or changed config fails it immediately.
+    const early = loadForTask(cluster, node, vmid, skiplock);
+    if (digest !== undefined && digest !== configDigest(early)) throw new TaskFailure('detected modified configuration - file changed by other user? Try again.');
     await sleepTaskDuration(task);
     task.failIfInjected();
     const current = cluster.findVm(vmid);
