@@ -304,6 +304,34 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
       assert.ok(guests[0]!.tags?.includes('cloudstack-'));
     });
 
+    it('a wrong token secret: the 401 reason is reported, the secret is not', async () => {
+      const wrong = 'd1e2a3d4-0000-4000-8000-00000000beef';
+      const result = await run('status', instancePayload(harness, { host: { secret: wrong } }));
+      assert.equal(result.exitCode, 1);
+      assert.match(String(result.json['error']), /^GET \/cluster\/resources: 401 /);
+      assert.ok(!result.stdout.includes(wrong));
+    });
+
+    it('timeout while a clone is still running: reported, and the next create of the instance removes the leftover', async () => {
+      await harness.configure({ taskDurationMs: 4_000 });
+      const uuid = testUuid();
+      const payload = instancePayload(harness, { uuid, virtualmachine: { template_id: '9000', vm_name: 'slow01' } });
+      const error = await fail('create', payload, 3);
+      assert.match(error, /^Timed out waiting for task qmclone of VM 9000 to finish \(cleanup incomplete: remove VM \d+: /);
+      // The clone finishes after the invocation ended: an untagged VM with our name and description is left.
+      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      const leftovers = await harness.guests();
+      assert.equal(leftovers.length, 1);
+      assert.equal(leftovers[0]!.name, 'slow01');
+      await harness.configure({ taskDurationMs: 0 });
+      assert.deepEqual(await succeed('create', payload), { status: 'success', message: 'Instance created' });
+      const guests = await harness.guests();
+      assert.equal(guests.length, 1);
+      // The one VM left is the new, tagged one (the leftover was untagged).
+      assert.equal((await harness.vmTaggedFor(uuid))?.vmid, guests[0]!.vmid);
+      assert.equal(guests[0]!.status, 'running');
+    });
+
     it('timeout expiry: the invocation ends within its timeout and removes what it made', async () => {
       await harness.addFault({ method: 'POST', path: '/status/start$', latencyMs: 8_000, times: 1 });
       const started = Date.now();

@@ -164,10 +164,18 @@ async function allocateVm(
   }
 }
 
-/** Removes VMs of this instance left by an earlier `create` that failed without cleanup (e.g. killed). */
+/**
+ * Removes VMs of this instance left by an earlier `create` that could not clean up (killed, or timed out while
+ * a clone was still running): those tagged for the instance, and untagged ones with its name whose description
+ * names its UUID (a clone finishes with our description but is tagged only in the next step).
+ */
 async function removeLeftovers(client: ProxmoxClient, resources: readonly ClusterVmResource[], identity: InstanceIdentity): Promise<void> {
   for (const row of qemuGuests(resources)) {
-    if (ownershipFromTags(row.tags, identity.uuid) === 'ours') await destroyVm(client, row.node, Number(row.vmid));
+    const byTags = ownershipFromTags(row.tags, identity.uuid);
+    const ours =
+      byTags === 'ours' ||
+      (byTags === 'unmarked' && row.name === identity.name && ownershipFromConfig(await client.vmConfig(row.node, Number(row.vmid)), identity.uuid) === 'ours');
+    if (ours) await destroyVm(client, row.node, Number(row.vmid));
   }
 }
 
