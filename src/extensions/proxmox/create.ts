@@ -1,9 +1,9 @@
+import { TransportError } from '../../clients/http/client.ts';
 import type { ProxmoxClient } from '../../clients/proxmox/client.ts';
 import { ProxmoxApiError, ProxmoxTaskTimeoutError } from '../../clients/proxmox/errors.ts';
 import type { FormParameters } from '../../clients/proxmox/form.ts';
 import type { ClusterVmResource } from '../../clients/proxmox/types.ts';
 import { parseUpid } from '../../clients/proxmox/upid.ts';
-import { TransportError } from '../../clients/http/client.ts';
 import { Deadline, sleep } from '../../contract/deadline.ts';
 import { ExtensionError, type JsonObject } from '../../contract/extension.ts';
 import { runSaga, type Saga } from '../../contract/saga.ts';
@@ -38,7 +38,8 @@ export function netProperty(nic: NicSpec, bridge: string): string {
 export function nicConfiguration(nics: readonly NicSpec[], bridge: string | undefined, existingKeys: readonly string[]): FormParameters {
   const parameters: Record<string, string> = {};
   nics.forEach((nic, index) => {
-    parameters[`net${index}`] = netProperty(nic, bridge!);
+    // readCreateSpec guarantees a bridge whenever there are NICs.
+    parameters[`net${index}`] = netProperty(nic, bridge ?? '');
   });
   const stale = existingKeys.filter((key) => !(key in parameters)).sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)));
   if (stale.length > 0) parameters['delete'] = stale.join(',');
@@ -179,8 +180,27 @@ async function removeLeftovers(client: ProxmoxClient, resources: readonly Cluste
   }
 }
 
+/** Step 2 (clones only): the offering's CPU and memory, and the ownership tag; returns the NICs the template brought. */
+async function configureClone(client: ProxmoxClient, node: string, vmid: number, identity: InstanceIdentity, spec: CreateSpec): Promise<string[]> {
+  const config = await client.vmConfig(node, vmid);
+  await client.updateVmConfig(node, vmid, {
+    sockets: 1,
+    cores: spec.cpus,
+    memory: spec.memoryMiB,
+    tags: tagsForInstance(config.tags, identity.uuid),
+  });
+  return netKeys(config);
+}
+
+/** Step 3: the instance's NICs as `net0..net(k-1)`, and no other. */
+async function attachNics(client: ProxmoxClient, node: string, vmid: number, spec: CreateSpec, existingNics: readonly string[]): Promise<void> {
+  const parameters = nicConfiguration(spec.nics, spec.bridge, existingNics);
+  if (Object.keys(parameters).length > 0) await client.updateVmConfig(node, vmid, parameters);
+}
+
 export async function createInstance(client: ProxmoxClient, host: HostSettings, identity: InstanceIdentity, spec: CreateSpec): Promise<JsonObject> {
   const overall = client.deadline;
+  // The forward steps get the invocation's time minus a reserve, so that the undo can still run after a timeout.
   const forwardDeadline = Deadline.after(overall.remainingMs() - reserveFor(overall), overall.signal);
   const forward = client.withDeadline(forwardDeadline);
   try {
@@ -188,19 +208,8 @@ export async function createInstance(client: ProxmoxClient, host: HostSettings, 
       const resources = await forward.clusterVms();
       await removeLeftovers(forward, resources, identity);
       const { vmid } = await allocateVm(forward, client, saga, host, identity, spec, resources);
-      let existingNics: string[] = [];
-      if (spec.source.kind === 'template') {
-        const config = await forward.vmConfig(host.node, vmid);
-        existingNics = netKeys(config);
-        await forward.updateVmConfig(host.node, vmid, {
-          sockets: 1,
-          cores: spec.cpus,
-          memory: spec.memoryMiB,
-          tags: tagsForInstance(config.tags, identity.uuid),
-        });
-      }
-      const nics = nicConfiguration(spec.nics, spec.bridge, existingNics);
-      if (Object.keys(nics).length > 0) await forward.updateVmConfig(host.node, vmid, nics);
+      const existingNics = spec.source.kind === 'template' ? await configureClone(forward, host.node, vmid, identity, spec) : [];
+      await attachNics(forward, host.node, vmid, spec, existingNics);
       await forward.runTask(forward.powerVm(host.node, vmid, 'start'));
     });
   } finally {
