@@ -32,8 +32,8 @@ export function configSettings(params: ParsedParams): Array<[string, string]> {
 export function normaliseSetting(cluster: Cluster, key: string, value: string): NormalisedSetting {
   if (isNetKey(key)) {
     const parsed = parsePropertyString(value, NET_FORMAT);
+    // A given MAC is kept as written (qemu-server does not change its case); a missing one is generated.
     if (parsed.macaddr === undefined) parsed.macaddr = randomMac();
-    else parsed.macaddr = parsed.macaddr.toUpperCase();
     return { key, value: printPropertyString(parsed, NET_FORMAT) };
   }
   if (isDriveKey(key)) {

@@ -13,7 +13,7 @@ describe('proxmox emulator: clones, templates and storage locks', () => {
   });
   after(() => stop());
   beforeEach(async () => {
-    await api.control('POST', 'reset');
+    await api.resetAll();
   });
 
   const config = (node: string, vmid: number) => api.ok('GET', `/nodes/${node}/qemu/${vmid}/config`) as Promise<Config>;

@@ -13,7 +13,7 @@ describe('proxmox emulator: snapshots', () => {
   });
   after(() => stop());
   beforeEach(async () => {
-    await api.control('POST', 'reset');
+    await api.resetAll();
     await api.control('POST', 'vms', { node: 'pve1', vmid: 300, name: 'snappy', status: 'running' });
   });
 

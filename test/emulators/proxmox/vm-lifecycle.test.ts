@@ -13,7 +13,7 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
   });
   after(() => stop());
   beforeEach(async () => {
-    await api.control('POST', 'reset');
+    await api.resetAll();
   });
 
   async function createIsoVm(vmid: number, extra: Record<string, string | number> = {}): Promise<void> {
@@ -140,7 +140,7 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     const afterPut = (await api.ok('GET', '/nodes/pve1/qemu/106/config')) as Record<string, unknown>;
     assert.equal(afterPut.cores, 4);
     assert.equal(afterPut.net1, undefined);
-    assert.equal(afterPut.net2, 'virtio=BC:24:11:AA:BB:CC,bridge=vmbr0,firewall=0,tag=20');
+    assert.equal(afterPut.net2, 'virtio=bc:24:11:aa:bb:cc,bridge=vmbr0,firewall=0,tag=20');
     const stale = await api.put('/nodes/pve1/qemu/106/config', { cores: 8, digest: String(before.digest) });
     assert.equal(stale.status, 500);
     assert.equal(stale.statusText, 'detected modified configuration - file changed by other user? Try again.');
@@ -152,6 +152,11 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     const afterPost = (await api.ok('GET', '/nodes/pve1/qemu/106/config')) as Record<string, unknown>;
     assert.equal(afterPost.memory, '4096');
     assert.equal(afterPost.description, 'updated');
+    const warned = String(await api.ok('POST', '/nodes/pve1/qemu/106/config', { delete: 'net7' }));
+    assert.equal((await api.waitTask(warned)).exitstatus, 'WARNINGS: 1');
+    const warnLog = (await api.ok('GET', `/nodes/pve1/tasks/${encodeURIComponent(warned)}/log`)) as Array<{ t: string }>;
+    assert.ok(warnLog.some((line) => line.t === "WARN: cannot delete 'net7' - not set in current configuration!"));
+    assert.equal(warnLog.at(-1)!.t, 'TASK WARNINGS: 1');
     await api.put('/nodes/pve1/qemu/106/config', { delete: 'scsi0' });
     const detached = (await api.ok('GET', '/nodes/pve1/qemu/106/config')) as Record<string, unknown>;
     assert.equal(detached.unused0, 'local-lvm:vm-106-disk-0');
