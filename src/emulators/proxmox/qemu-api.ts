@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ApiContext, Route } from './api-types.ts';
 import { BOOL, NODE, OPTIONAL_INT, OPTIONAL_STRING, SNAPNAME, STORAGE_ID, VMID, flag, num, str } from './api-types.ts';
 import type { Cluster } from './cluster.ts';
 import { configDigest, diskVolume, isTemplate, lockProblem, missingConfigMessage, referencedVolumes } from './cluster.ts';
-import { TaskFailure, handlerError } from './errors.ts';
+import { TaskFailure, handlerError, parameterError } from './errors.ts';
 import { configIdListFormat, dnsNameFormat, nodeFormat, poolIdFormat } from './formats.ts';
 import type { SnapshotRecord, VmRecord } from './state.ts';
-import { nowSeconds } from './state.ts';
+import { newSmbiosUuid, nowSeconds } from './state.ts';
 import type { TaskContext } from './tasks.ts';
 import { DRIVE_FORMAT, VM_CONFIG_KEYS, isDriveKey } from './vm-config.ts';
 import type { ParamSchema } from './validation.ts';
@@ -109,7 +109,12 @@ function createVm(context: ApiContext): unknown {
     'qmcreate',
     String(vmid),
     async (task) => {
-      const config = await materialise(cluster, task, node, vmid, settings, allocated);
+      let config: Record<string, string>;
+      try {
+        config = await materialise(cluster, task, node, vmid, settings, allocated);
+      } catch (error) {
+        throw new TaskFailure(`unable to create VM ${vmid} - ${(error as Error).message}`);
+      }
       await sleepTaskDuration(task);
       task.failIfInjected();
       Object.assign(config, freshIdentity(), { ...config });
@@ -168,7 +173,7 @@ function destroyVm(context: ApiContext): unknown {
   const vm = cluster.vmOnNode(node, vmid);
   if (vm.config.protection === '1') throw handlerError(`can't remove VM ${vmid} - protection mode enabled`);
   if (vm.status === 'running') throw handlerError(`VM ${vmid} is running - destroy failed`);
-  const skiplock = flag(params, 'skiplock') === true;
+  const skiplock = requireRootForSkiplock(context);
   const unreferenced = flag(params, 'destroy-unreferenced-disks') === true;
   return startTask(context, node, 'qmdestroy', String(vmid), async (task) => {
     loadForTask(cluster, node, vmid, skiplock);
@@ -194,8 +199,11 @@ function destroyVm(context: ApiContext): unknown {
 // ---------------------------------------------------------------- config
 
 function readConfig({ cluster, params }: ApiContext): unknown {
-  const vm = cluster.vmOnNode(str(params, 'node')!, num(params, 'vmid')!);
   const snapname = str(params, 'snapshot');
+  if (snapname && flag(params, 'current')) {
+    throw parameterError({ snapshot: "cannot use 'snapshot' parameter with 'current'", current: "cannot use 'snapshot' parameter with 'current'" });
+  }
+  const vm = cluster.vmOnNode(str(params, 'node')!, num(params, 'vmid')!);
   if (snapname !== undefined) {
     const snapshot = vm.snapshots.find((candidate) => candidate.name === snapname);
     if (!snapshot) throw handlerError(`snapshot '${snapname}' does not exist`);
@@ -204,11 +212,17 @@ function readConfig({ cluster, params }: ApiContext): unknown {
   return { ...configForApi(vm.config), ...(vm.parent ? { parent: vm.parent } : {}), digest: configDigest(vm) };
 }
 
-/** update_vm_api: the checks made under the config lock, then the changes. */
-function applyConfigUpdate(cluster: Cluster, vm: VmRecord, settings: NormalisedSetting[], deletions: string[], digest: string | undefined, skiplock: boolean, log: (line: string) => void): void {
+const DIGEST_MISMATCH = 'checksum missmatch (file change by other user?)';
+
+/** update_vm_api's `$updatefn`: checked under the config lock before any worker is forked (digest first). */
+function checkConfigUpdatable(vm: VmRecord, digest: string | undefined, skiplock: boolean): void {
+  if (digest && digest !== configDigest(vm)) throw handlerError(DIGEST_MISMATCH);
   const locked = lockProblem(vm);
   if (locked && !skiplock) throw handlerError(locked);
-  if (digest !== undefined && digest !== configDigest(vm)) throw handlerError('detected modified configuration - file changed by other user? Try again.');
+}
+
+/** update_vm_api's worker: deletions (disks become `unusedN`), then additions and changes. */
+function applyConfigUpdate(cluster: Cluster, vm: VmRecord, settings: NormalisedSetting[], deletions: string[], log: (line: string) => void): void {
   for (const key of deletions) {
     const value = vm.config[key];
     if (value === undefined) {
@@ -245,30 +259,31 @@ function updateConfig(context: ApiContext, synchronous: boolean): unknown {
   const { cluster, params } = context;
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
-  const vm = cluster.vmOnNode(node, vmid);
+  const skiplock = requireRootForSkiplock(context);
   const deletions = parseDeleteList(params);
   const settings = configSettings(params).map(([key, value]) => normaliseSetting(cluster, key, value));
-  const digest = str(params, 'digest');
-  const skiplock = flag(params, 'skiplock') === true;
+  if (deletions.length === 0 && settings.length === 0 && params.revert === undefined) throw handlerError('no options specified');
+  const vm = cluster.vmOnNode(node, vmid);
+  checkConfigUpdatable(vm, str(params, 'digest'), skiplock);
   if (synchronous) {
-    applyConfigUpdate(cluster, vm, settings, deletions, digest, skiplock, () => undefined);
+    applyConfigUpdate(cluster, vm, settings, deletions, () => undefined);
     return null;
   }
   return startTask(context, node, 'qmconfig', String(vmid), async (task) => {
-    // The worker takes the config lock at once: a locked or changed config fails it immediately.
-    const early = loadForTask(cluster, node, vmid, skiplock);
-    if (digest !== undefined && digest !== configDigest(early)) throw new TaskFailure('detected modified configuration - file changed by other user? Try again.');
+    task.log(`update VM ${vmid}: ${settings.map((setting) => `-${setting.key} ${setting.value}`).join(' ')}`);
     await sleepTaskDuration(task);
     task.failIfInjected();
     const current = cluster.findVm(vmid);
     if (!current || current.node !== node) throw new TaskFailure(missingConfigMessage(node, vmid));
-    try {
-      applyConfigUpdate(cluster, current, settings, deletions, digest, skiplock, (line) => task.warn(line));
-    } catch (error) {
-      throw new TaskFailure((error as Error).message);
-    }
-    task.log(`update VM ${vmid}: ${settings.map((setting) => `-${setting.key} ${setting.value}`).join(' ')}`);
+    applyConfigUpdate(cluster, current, settings, deletions, (line) => task.warn(line));
   });
+}
+
+/** `skiplock` is root-only, and an API token (`root@pam!id`) is not root. */
+function requireRootForSkiplock(context: ApiContext): boolean {
+  const skiplock = flag(context.params, 'skiplock') === true;
+  if (skiplock && context.authId !== 'root@pam') throw parameterError({ skiplock: 'Only root may use this option.' });
+  return skiplock;
 }
 
 // ---------------------------------------------------------------- status
@@ -294,7 +309,7 @@ function startVm(context: ApiContext): unknown {
   const node = str(params, 'node')!;
   cluster.requireNode(node);
   const vmid = num(params, 'vmid')!;
-  const skiplock = flag(params, 'skiplock') === true;
+  const skiplock = requireRootForSkiplock(context);
   // The API forks before looking at the VM: a missing, running or template VM fails inside the task.
   const startable = (): VmRecord => {
     const vm = cluster.findVm(vmid);
@@ -336,7 +351,7 @@ function stopVm(context: ApiContext, type: 'qmstop' | 'qmshutdown'): unknown {
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
   cluster.vmOnNode(node, vmid);
-  const skiplock = flag(params, 'skiplock') === true;
+  const skiplock = requireRootForSkiplock(context);
   return startTask(context, node, type, String(vmid), async (task) => {
     loadForTask(cluster, node, vmid, skiplock);
     await sleepTaskDuration(task);
@@ -372,7 +387,7 @@ function suspendVm(context: ApiContext): unknown {
   const vmid = num(params, 'vmid')!;
   requireRunning(cluster.vmOnNode(node, vmid));
   const toDisk = flag(params, 'todisk') === true;
-  const skiplock = flag(params, 'skiplock') === true;
+  const skiplock = requireRootForSkiplock(context);
   return startTask(context, node, toDisk ? 'qmsuspend' : 'qmpause', String(vmid), async (task) => {
     loadForTask(cluster, node, vmid, skiplock);
     await sleepTaskDuration(task);
@@ -454,43 +469,23 @@ function cloneVm(context: ApiContext): unknown {
     String(vmid),
     async (task) => {
       const newDrives: Record<string, string> = {};
-      for (const [key, value] of disks) {
-        const volid = diskVolume(key, value)!;
-        const sourceStorage = volid.split(':')[0]!;
-        const parsed = parsePropertyString(value, DRIVE_FORMAT);
-        const sizeBytes = cluster.findVolume(node, volid)?.sizeBytes ?? 8 * 1024 ** 3;
-        if (full) {
-          const storage = storageParam ?? sourceStorage;
-          const lockNode = cluster.storage(storage).shared ? node : target;
-          task.log(`create full clone of drive ${key} (${volid})`);
-          await task.withStorageLock(cluster.storageLockKey(lockNode, storage), storage, async () => {
-            await task.sleep(task.timing.fullCloneDurationMs);
-            const volume = cluster.allocateDisk(target, storage, newid, sizeBytes);
-            allocated.push({ node: target, volid: volume.volid });
-            parsed.file = volume.volid;
-          });
-          task.log(`transferred ${(sizeBytes / 1024 ** 3).toFixed(1)} GiB of ${(sizeBytes / 1024 ** 3).toFixed(1)} GiB (100.00%)`);
-        } else {
-          task.log(`create linked clone of drive ${key} (${volid})`);
-          await task.withStorageLock(cluster.storageLockKey(node, sourceStorage), sourceStorage, async () => {
-            const base = volid.split(':')[1]!;
-            const volume = cluster.allocateDisk(node, sourceStorage, newid, sizeBytes, 'vm', base);
-            allocated.push({ node, volid: volume.volid });
-            parsed.file = volume.volid;
-          });
-        }
-        newDrives[key] = printPropertyString(parsed, DRIVE_FORMAT);
+      // qemu-server wraps every failure of the copy in "clone failed: …".
+      try {
+        await copyDisks(task, newDrives);
+      } catch (error) {
+        throw new TaskFailure(`clone failed: ${(error as Error).message}`);
       }
       await sleepTaskDuration(task);
       task.failIfInjected();
-      if (!cluster.data.vms.includes(clone)) throw new TaskFailure(`unable to create VM ${newid}: config file vanished`);
+      if (!cluster.data.vms.includes(clone)) throw new TaskFailure(`clone failed: unable to create VM ${newid}: config file vanished`);
       const config: Record<string, string> = withNewMacs({ ...sourceConfig, ...newDrives });
-      for (const key of ['template', 'lock', 'parent', 'snaptime', 'vmstate', 'runningmachine', 'runningcpu']) delete config[key];
+      for (const key of ['template', 'lock', 'parent', 'snaptime', 'vmstate', 'snapstate']) delete config[key];
       for (const key of Object.keys(config)) if (/^unused\d+$/.test(key)) delete config[key];
-      Object.assign(config, freshIdentity());
-      config.name = str(params, 'name') ?? `Copy-of-VM-${sourceConfig.name ?? ''}`;
+      config.smbios1 = newSmbiosUuid();
+      if (config.vmgenid) config.vmgenid = randomUUID();
+      config.name = str(params, 'name') || `Copy-of-VM-${sourceConfig.name ?? vmid}`;
       const description = str(params, 'description');
-      if (description !== undefined) config.description = description;
+      if (description) config.description = description;
       clone.config = config;
       if (target !== node) {
         clone.node = target;
@@ -502,6 +497,36 @@ function cloneVm(context: ApiContext): unknown {
       for (const { node: volumeNode, volid } of allocated) cluster.removeVolume(volumeNode, volid);
     },
   );
+
+  async function copyDisks(task: TaskContext, newDrives: Record<string, string>): Promise<void> {
+    for (const [key, value] of disks) {
+      const volid = diskVolume(key, value)!;
+      const sourceStorage = volid.split(':')[0]!;
+      const parsed = parsePropertyString(value, DRIVE_FORMAT);
+      const sizeBytes = cluster.findVolume(node, volid)?.sizeBytes ?? 8 * 1024 ** 3;
+      if (full) {
+        const storage = storageParam ?? sourceStorage;
+        const lockNode = cluster.storage(storage).shared ? node : target;
+        task.log(`create full clone of drive ${key} (${volid})`);
+        await task.withStorageLock(cluster.storageLockKey(lockNode, storage), storage, async () => {
+          await task.sleep(task.timing.fullCloneDurationMs);
+          const volume = cluster.allocateDisk(target, storage, newid, sizeBytes);
+          allocated.push({ node: target, volid: volume.volid });
+          parsed.file = volume.volid;
+        });
+        task.log(`transferred ${(sizeBytes / 1024 ** 3).toFixed(1)} GiB of ${(sizeBytes / 1024 ** 3).toFixed(1)} GiB (100.00%)`);
+      } else {
+        task.log(`create linked clone of drive ${key} (${volid})`);
+        await task.withStorageLock(cluster.storageLockKey(node, sourceStorage), sourceStorage, async () => {
+          const base = volid.split(':')[1]!;
+          const volume = cluster.allocateDisk(node, sourceStorage, newid, sizeBytes, 'vm', base);
+          allocated.push({ node, volid: volume.volid });
+          parsed.file = volume.volid;
+        });
+      }
+      newDrives[key] = printPropertyString(parsed, DRIVE_FORMAT);
+    }
+  }
 }
 
 function convertToTemplate(context: ApiContext): unknown {

@@ -138,7 +138,7 @@ describe('proxmox emulator: wire protocol and authentication', () => {
     assert.equal(response.json!.data, null);
     assert.equal(response.json!.message, 'Parameter verification failed.\n');
     assert.deepEqual(response.json!.errors, {
-      vmid: 'value must have a minimum value of 100',
+      vmid: 'invalid format - value does not look like a valid VM ID\n',
       name: 'invalid format - value does not look like a valid DNS name\n',
       start: "type check ('boolean') failed - got 'true'",
       ostype: "value 'beos' does not have a value in the enumeration 'other, wxp, w2k, w2k3, w2k8, wvista, win7, win8, win10, win11, l24, l26, solaris'",

@@ -143,7 +143,13 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     assert.equal(afterPut.net2, 'virtio=bc:24:11:aa:bb:cc,bridge=vmbr0,firewall=0,tag=20');
     const stale = await api.put('/nodes/pve1/qemu/106/config', { cores: 8, digest: String(before.digest) });
     assert.equal(stale.status, 500);
-    assert.equal(stale.statusText, 'detected modified configuration - file changed by other user? Try again.');
+    assert.equal(stale.statusText, 'checksum missmatch (file change by other user?)');
+    const staleAsync = await api.post('/nodes/pve1/qemu/106/config', { cores: 8, digest: String(before.digest) });
+    assert.equal(staleAsync.statusText, 'checksum missmatch (file change by other user?)', 'checked before the worker forks');
+    assert.equal((await api.put('/nodes/pve1/qemu/106/config', {})).statusText, 'no options specified');
+    assert.deepEqual((await api.put('/nodes/pve1/qemu/106/config', { delete: 'colour' })).json!.errors, { delete: "unknown option 'colour'" });
+    await api.put('/nodes/pve1/qemu/106/config', { tags: 'b,a;b cloudstack' });
+    assert.equal(((await api.ok('GET', '/nodes/pve1/qemu/106/config')) as Record<string, unknown>).tags, 'b;a;cloudstack');
     const both = await api.put('/nodes/pve1/qemu/106/config', { cores: 8, delete: 'cores' });
     assert.deepEqual(both.json!.errors, { delete: "you can't use '-cores' and -delete cores' at the same time" });
     const upid = String(await api.ok('POST', '/nodes/pve1/qemu/106/config', { memory: 4096, description: 'updated' }));
