@@ -279,11 +279,21 @@ function updateConfig(context: ApiContext, synchronous: boolean): unknown {
   });
 }
 
-/** `skiplock` is root-only, and an API token (`root@pam!id`) is not root. */
+/** Options only root@pam may use (an API token such as `root@pam!id` is not root); refused with 400 like the real API. */
+const ROOT_ONLY_OPTIONS = ['skiplock', 'keepActive', 'migratedfrom', 'nocheck', 'force-cpu'] as const;
+
+function refuseRootOnlyOptions(context: ApiContext): void {
+  if (context.authId === 'root@pam') return;
+  for (const option of ROOT_ONLY_OPTIONS) {
+    const value = context.params[option];
+    if (value !== undefined && value !== 0 && value !== '') throw parameterError({ [option]: 'Only root may use this option.' });
+  }
+}
+
+/** The `skiplock` flag, after refusing it (and the other root-only options) for non-root callers. */
 function requireRootForSkiplock(context: ApiContext): boolean {
-  const skiplock = flag(context.params, 'skiplock') === true;
-  if (skiplock && context.authId !== 'root@pam') throw parameterError({ skiplock: 'Only root may use this option.' });
-  return skiplock;
+  refuseRootOnlyOptions(context);
+  return flag(context.params, 'skiplock') === true;
 }
 
 // ---------------------------------------------------------------- status
@@ -349,16 +359,40 @@ export const NODE_BRIDGES = ['vmbr0', 'vmbr1'];
 function stopVm(context: ApiContext, type: 'qmstop' | 'qmshutdown'): unknown {
   const { cluster, params } = context;
   const node = str(params, 'node')!;
+  cluster.requireNode(node);
   const vmid = num(params, 'vmid')!;
-  cluster.vmOnNode(node, vmid);
   const skiplock = requireRootForSkiplock(context);
+  let warning: string | undefined;
+  // A paused VM cannot take an ACPI shutdown; `forceStop` turns it into a stop with a warning.
+  const vm = cluster.findVm(vmid);
+  if (type === 'qmshutdown' && vm?.node === node && vm.status === 'running' && vm.paused) {
+    if (flag(params, 'forceStop') !== true) throw handlerError('VM is paused - cannot shutdown');
+    warning = 'VM is paused - stop instead of shutdown';
+  }
+  // Like the real API, nothing is checked before forking: a missing VM fails inside the task.
   return startTask(context, node, type, String(vmid), async (task) => {
+    if (warning) task.warn(warning);
+    loadForTask(cluster, node, vmid, skiplock);
+    await sleepTaskDuration(task);
+    const current = loadForTask(cluster, node, vmid, skiplock);
+    task.failIfInjected();
+    // Stopping a stopped VM is fine (`_do_vm_stop` returns early without a pid).
+    if (current.status === 'running') markStopped(current);
+  });
+}
+
+function resetVm(context: ApiContext): unknown {
+  const { cluster, params } = context;
+  const node = str(params, 'node')!;
+  const vmid = num(params, 'vmid')!;
+  const skiplock = requireRootForSkiplock(context);
+  requireRunning(cluster.vmOnNode(node, vmid));
+  return startTask(context, node, 'qmreset', String(vmid), async (task) => {
     loadForTask(cluster, node, vmid, skiplock);
     await sleepTaskDuration(task);
     const vm = loadForTask(cluster, node, vmid, skiplock);
     task.failIfInjected();
-    // Stopping a stopped VM is fine (`_do_vm_stop` returns early without a pid).
-    if (vm.status === 'running') markStopped(vm);
+    if (vm.status === 'running') vm.startedAt = nowSeconds();
   });
 }
 
@@ -370,7 +404,9 @@ function rebootVm(context: ApiContext): unknown {
   const { cluster, params } = context;
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
-  requireRunning(cluster.vmOnNode(node, vmid));
+  const vm = cluster.vmOnNode(node, vmid);
+  if (vm.status === 'running' && vm.paused) throw handlerError('VM is paused - cannot shutdown');
+  requireRunning(vm);
   return startTask(context, node, 'qmreboot', String(vmid), async (task) => {
     loadForTask(cluster, node, vmid);
     await sleepTaskDuration(task);
@@ -406,6 +442,7 @@ function resumeVm(context: ApiContext): unknown {
   const { cluster, params } = context;
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
+  refuseRootOnlyOptions(context);
   const vm = cluster.vmOnNode(node, vmid);
   const suspendedToDisk = vm.config.lock === 'suspended';
   if (!suspendedToDisk) requireRunning(vm);
@@ -746,6 +783,7 @@ export const qemuRoutes: Route[] = [
     handler: (context) => stopVm(context, 'qmstop'),
   },
   { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/shutdown', params: { ...VM_PATH, skiplock: BOOL, timeout: TIMEOUT, forceStop: BOOL, keepActive: BOOL }, handler: (context) => stopVm(context, 'qmshutdown') },
+  { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/reset', params: { ...VM_PATH, skiplock: BOOL }, handler: resetVm },
   { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/reboot', params: { ...VM_PATH, timeout: TIMEOUT }, handler: rebootVm },
   { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/suspend', params: { ...VM_PATH, skiplock: BOOL, todisk: BOOL, statestorage: { ...STORAGE_ID, optional: true } }, handler: suspendVm },
   { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/resume', params: { ...VM_PATH, skiplock: BOOL, nocheck: BOOL }, handler: resumeVm },

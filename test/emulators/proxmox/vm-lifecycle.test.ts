@@ -99,8 +99,12 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     assert.equal(destroy.status, 500);
     assert.equal(destroy.statusText, 'VM 102 is running - destroy failed');
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/102/status/reboot'), 'OK');
+    assert.equal((await api.post('/nodes/pve1/qemu/102/status/reset')).status, 200);
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/102/status/suspend'), 'OK');
     assert.equal((await current()).qmpstatus, 'paused');
+    const pausedShutdown = await api.post('/nodes/pve1/qemu/102/status/shutdown');
+    assert.equal(pausedShutdown.statusText, 'VM is paused - cannot shutdown');
+    assert.equal((await api.post('/nodes/pve1/qemu/102/status/reboot')).statusText, 'VM is paused - cannot shutdown');
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/102/status/resume'), 'OK');
     assert.equal((await current()).qmpstatus, 'running');
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/102/status/shutdown'), 'OK');
@@ -113,7 +117,17 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     assert.deepEqual(content, []);
   });
 
-  it('starts a missing VM or a template only to fail inside the task', async () => {
+  it('stops a paused VM with forceStop and a warning', async () => {
+    await api.control('POST', 'vms', { node: 'pve1', vmid: 109, name: 'paused', status: 'running' });
+    await api.runTask('POST', '/nodes/pve1/qemu/109/status/suspend');
+    assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/109/status/shutdown', { forceStop: 1 }), 'WARNINGS: 1');
+    assert.equal(((await api.ok('GET', '/nodes/pve1/qemu/109/status/current')) as Record<string, unknown>).status, 'stopped');
+    const keepActive = await api.post('/nodes/pve1/qemu/109/status/stop', { keepActive: 1 });
+    assert.deepEqual(keepActive.json!.errors, { keepActive: 'Only root may use this option.' });
+  });
+
+  it('starts or stops a missing VM or a template only to fail inside the task', async () => {
+    assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/4242/status/stop'), "Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist");
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/4242/status/start'), "Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist");
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/9000/status/start'), "you can't start a vm if it's a template");
   });
