@@ -614,7 +614,8 @@ function createSnapshot(context: ApiContext): unknown {
   const snapname = str(params, 'snapname')!;
   if (snapname === 'current') throw handlerError("unable to use snapshot name 'current' (reserved name)");
   if (snapname.toLowerCase() === 'pending') throw handlerError("unable to use snapshot name 'pending' (reserved name)");
-  cluster.vmOnNode(node, vmid);
+  // The snapshot endpoints fork at once; a missing VM fails inside the task.
+  cluster.requireNode(node);
   const wantsVmstate = flag(params, 'vmstate') === true;
   const description = str(params, 'description') ?? '';
   let lockedVm: VmRecord | undefined;
@@ -652,7 +653,8 @@ function deleteSnapshot(context: ApiContext): unknown {
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
   const snapname = str(params, 'snapname')!;
-  cluster.vmOnNode(node, vmid);
+  // The snapshot endpoints fork at once; a missing VM fails inside the task.
+  cluster.requireNode(node);
   const force = flag(params, 'force') === true;
   let lockedVm: VmRecord | undefined;
   return startTask(
@@ -688,7 +690,8 @@ function rollbackSnapshot(context: ApiContext): unknown {
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
   const snapname = str(params, 'snapname')!;
-  cluster.vmOnNode(node, vmid);
+  // The snapshot endpoints fork at once; a missing VM fails inside the task.
+  cluster.requireNode(node);
   const startAfter = flag(params, 'start') === true;
   let lockedVm: VmRecord | undefined;
   return startTask(
@@ -721,21 +724,29 @@ function rollbackSnapshot(context: ApiContext): unknown {
 
 // ---------------------------------------------------------------- console
 
+/** VNC proxy ports cycle through 5900–5999 like `next_vnc_port`; nothing actually listens on them. */
+let nextVncPort = 5900;
+
+/** Printable characters ('!'..'`') as qemu-server's generated VNC passwords use. */
+function vncPassword(): string {
+  return [...randomBytes(8)].map((byte) => String.fromCharCode((byte & 0x3f) + 33)).join('');
+}
+
 function vncProxy(context: ApiContext): unknown {
   const { cluster, params } = context;
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
   cluster.vmOnNode(node, vmid);
-  const port = 5900 + (vmid % 100);
-  const ticket = `PVEVNC:${nowSeconds().toString(16).toUpperCase()}::${randomBytes(96).toString('base64')}`;
+  const port = nextVncPort;
+  nextVncPort = nextVncPort >= 5999 ? 5900 : nextVncPort + 1;
+  const ticket = `PVEVNC:${nowSeconds().toString(16).toUpperCase().padStart(8, '0')}::${randomBytes(96).toString('base64')}`;
+  // The real worker waits 10 s for a viewer to connect; no viewer ever connects to the emulator.
   const upid = startTask(context, node, 'vncproxy', String(vmid), async (task) => {
-    const vm = cluster.findVm(vmid);
-    if (!vm || vm.status !== 'running') throw new TaskFailure(`VM ${vmid} not running`);
-    task.log(`listening on port ${port}`);
     await sleepTaskDuration(task);
     task.failIfInjected();
+    throw new TaskFailure('connection timed out');
   });
-  const password = flag(params, 'generate-password') ? randomBytes(6).toString('base64url').slice(0, 8) : undefined;
+  const password = flag(params, 'generate-password') ? vncPassword() : undefined;
   return { user: context.authId, ticket, port, upid, cert: context.certificatePem, ...(password ? { password } : {}) };
 }
 

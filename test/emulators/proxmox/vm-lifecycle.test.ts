@@ -255,6 +255,11 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     assert.match(String(proxy.ticket), /^PVEVNC:/);
     assert.match(String(proxy.upid), /:vncproxy:108:/);
     assert.match(String(proxy.cert), /BEGIN CERTIFICATE/);
-    assert.equal((await api.waitTask(String(proxy.upid))).exitstatus, 'OK');
+    assert.ok(Number(proxy.port) >= 5900 && Number(proxy.port) <= 5999);
+    assert.equal(proxy.password, undefined);
+    assert.equal((await api.waitTask(String(proxy.upid))).exitstatus, 'connection timed out', 'no viewer connects to the emulator');
+    const withPassword = (await api.ok('POST', '/nodes/pve1/qemu/108/vncproxy', { 'generate-password': 1 })) as Record<string, unknown>;
+    assert.match(String(withPassword.password), /^[!-`]{8}$/);
+    assert.notEqual(withPassword.port, proxy.port);
   });
 });
