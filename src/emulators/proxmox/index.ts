@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultInjector } from '../shared/faults.ts';
 import { listen } from '../shared/server.ts';
 import { generateSelfSignedCertificate } from '../shared/tls.ts';
-import { TOKEN_ID, USER, newCredentials, ticketRoute } from './auth.ts';
+import { TOKEN_ID, USER, newCredentials, ticketProbeRoute, ticketRoute } from './auth.ts';
 import { Cluster } from './cluster.ts';
 import { clusterRoutes } from './cluster-api.ts';
 import { CONTROL_PREFIX, handleControlRequest } from './control.ts';
@@ -73,7 +73,7 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions = {})
   const cluster = new Cluster(restored?.cluster ?? initialCluster(nodes), tasks, () => timing);
   const faults = new FaultInjector();
   const counters: RequestCounters = { total: 0, byRoute: {} };
-  const router = new Router([ticketRoute(credentials), ...clusterRoutes, ...qemuRoutes]);
+  const router = new Router([ticketRoute(credentials), ticketProbeRoute, ...clusterRoutes, ...qemuRoutes]);
 
   // Reset restores the cluster (and forgets tasks); fault rules and timing stay as configured.
   const reset = async () => {

@@ -109,6 +109,14 @@ describe('proxmox emulator: wire protocol and authentication', () => {
     }
   });
 
+  it('serves directory indexes', async () => {
+    assert.ok(((await api.ok('GET', '/')) as Array<{ subdir: string }>).some((entry) => entry.subdir === 'nodes'));
+    assert.ok(((await api.ok('GET', '/nodes/pve1')) as Array<{ name: string }>).some((entry) => entry.name === 'qemu'));
+    assert.ok(((await api.ok('GET', '/cluster')) as Array<{ name: string }>).some((entry) => entry.name === 'nextid'));
+    assert.ok(((await api.ok('GET', '/nodes/pve1/qemu/9000')) as Array<{ subdir: string }>).some((entry) => entry.subdir === 'snapshot'));
+    assert.ok(((await api.ok('GET', '/nodes/pve1/qemu/9000/status')) as Array<{ subdir: string }>).some((entry) => entry.subdir === 'current'));
+  });
+
   it('answers unknown paths and methods with 501', async () => {
     const unknown = await api.get('/nodes/pve1/lxc-nope');
     assert.equal(unknown.status, 501);
