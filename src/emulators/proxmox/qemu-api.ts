@@ -269,13 +269,21 @@ function updateConfig(context: ApiContext, synchronous: boolean): unknown {
     applyConfigUpdate(cluster, vm, settings, deletions, () => undefined);
     return null;
   }
-  return startTask(context, node, 'qmconfig', String(vmid), async (task) => {
+  const upid = startTask(context, node, 'qmconfig', String(vmid), async (task) => {
     task.log(`update VM ${vmid}: ${settings.map((setting) => `-${setting.key} ${setting.value}`).join(' ')}`);
     await sleepTaskDuration(task);
     task.failIfInjected();
     const current = cluster.findVm(vmid);
     if (!current || current.node !== node) throw new TaskFailure(missingConfigMessage(node, vmid));
     applyConfigUpdate(cluster, current, settings, deletions, (line) => task.warn(line));
+  });
+  const backgroundDelay = num(params, 'background_delay');
+  if (backgroundDelay === undefined) return upid;
+  // With background_delay the API waits that long: null when the task finished well, its error when it failed.
+  return cluster.tasks.waitFor(upid, backgroundDelay * 1000).then((task) => {
+    if (!task) return upid;
+    if (task.exitstatus === 'OK' || task.exitstatus?.startsWith('WARNINGS')) return null;
+    throw handlerError(`failed to update VM ${vmid}: ${task.exitstatus}`);
   });
 }
 
@@ -325,7 +333,8 @@ function startVm(context: ApiContext): unknown {
     const vm = cluster.findVm(vmid);
     if (!vm || vm.node !== node) throw new TaskFailure(missingConfigMessage(node, vmid));
     if (isTemplate(vm)) throw new TaskFailure("you can't start a vm if it's a template");
-    const locked = lockProblem(vm);
+    // A VM hibernated with suspend todisk=1 keeps `lock: suspended`; starting it resumes it.
+    const locked = vm.config.lock === 'suspended' ? undefined : lockProblem(vm);
     if (locked && !skiplock) throw new TaskFailure(locked);
     if (vm.status === 'running') throw new TaskFailure(`VM ${vmid} already running`);
     checkStartable(cluster, vm);
@@ -337,6 +346,10 @@ function startVm(context: ApiContext): unknown {
     await sleepTaskDuration(task);
     const vm = startable();
     task.failIfInjected();
+    if (vm.config.lock === 'suspended') {
+      task.log(`resuming VM ${vmid} from its saved state`);
+      delete vm.config.lock;
+    }
     markRunning(vm);
   });
 }
