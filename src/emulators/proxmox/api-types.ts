@@ -26,6 +26,7 @@ export interface Route {
   readonly params: ParamSchema;
   /** Reachable without authentication (only the login). */
   readonly public?: boolean;
+  /** Returns the `data` (or a promise of it, for the few calls that wait on a task). */
   handler(context: ApiContext): unknown;
 }
 

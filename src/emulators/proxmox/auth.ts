@@ -139,6 +139,9 @@ export function ticketRoute(credentials: Credentials): Route {
   };
 }
 
+/** `GET /access/ticket` is a no-op that needs no authentication (clients probe it). */
+export const ticketProbeRoute: Route = { method: 'GET', path: '/access/ticket', public: true, params: {}, handler: () => null };
+
 export function newCredentials(secret: string, password: string): Credentials {
   return { secret, password, signingKey: randomBytes(32) };
 }

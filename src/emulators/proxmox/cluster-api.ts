@@ -20,7 +20,7 @@ function nodeUptime(): number {
   return 86_400 + Math.floor(Date.now() / 1000) - EMULATOR_STARTED;
 }
 
-function nodeIndex(cluster: ApiContext['cluster'], node: string): number {
+function nodePosition(cluster: ApiContext['cluster'], node: string): number {
   return cluster.data.nodes.indexOf(node);
 }
 
@@ -262,7 +262,7 @@ function listNetwork({ cluster, params }: ApiContext): unknown {
   const node = str(params, 'node')!;
   cluster.requireNode(node);
   const type = str(params, 'type');
-  return networkInterfaces(node, nodeIndex(cluster, node)).filter((entry) => {
+  return networkInterfaces(node, nodePosition(cluster, node)).filter((entry) => {
     if (type === undefined) return true;
     if (type === 'any_bridge' || type === 'any_local_bridge') return entry.type === 'bridge' || entry.type === 'OVSBridge';
     return entry.type === type;
@@ -321,7 +321,20 @@ function version(): unknown {
 
 const TASK_PATH = { node: NODE, upid: { type: 'string' as const } };
 
+/** Directory indexes, as the API answers for the inner nodes of its tree. */
+function subdirs(names: readonly string[], key = 'subdir'): () => unknown {
+  return () => names.map((name) => ({ [key]: name }));
+}
+
+function nodeDirectory({ cluster, params }: ApiContext): unknown {
+  cluster.requireNode(str(params, 'node')!);
+  return subdirs(['apt', 'capabilities', 'ceph', 'certificates', 'config', 'disks', 'dns', 'firewall', 'hardware', 'hosts', 'lxc', 'network', 'qemu', 'report', 'rrd', 'rrddata', 'scan', 'services', 'status', 'storage', 'subscription', 'syslog', 'tasks', 'time', 'version', 'vncshell', 'vzdump'], 'name')();
+}
+
 export const clusterRoutes: Route[] = [
+  { method: 'GET', path: '/', params: {}, handler: subdirs(['version', 'cluster', 'nodes', 'storage', 'access', 'pools']) },
+  { method: 'GET', path: '/cluster', params: {}, handler: subdirs(['acme', 'backup', 'ceph', 'config', 'firewall', 'ha', 'log', 'nextid', 'options', 'replication', 'resources', 'sdn', 'status', 'tasks'], 'name') },
+  { method: 'GET', path: '/nodes/{node}', params: { node: NODE }, handler: nodeDirectory },
   { method: 'GET', path: '/version', params: {}, handler: version },
   { method: 'GET', path: '/nodes', params: {}, handler: listNodes },
   { method: 'GET', path: '/nodes/{node}/status', params: { node: NODE }, handler: nodeStatus },

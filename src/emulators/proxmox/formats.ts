@@ -19,10 +19,10 @@ export const storageIdFormat = matching(STORAGE_ID, (value) => `storage ID '${va
 export const configIdFormat = matching(CONFIG_ID, (value) => `invalid configuration ID '${value}'\n`);
 export const bridgeIdFormat = matching(/^[-_.\w]+$/, (value) => `invalid bridge ID '${value}'\n`);
 export const poolIdFormat = matching(/^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+){0,2}$/, (value) => `pool name '${value}' contains invalid characters\n`);
-export const diskSizeFormat = matching(/^\d+(?:\.\d+)?[KMGT]?$/, (value) => `value '${value}' is not a valid disk size\n`);
+export const diskSizeFormat = matching(/^\d+(?:\.\d+)?[KMGT]?$/, (value) => `value does not look like a valid disk size: ${value}\n`);
 
 export const configIdListFormat: FormatCheck = (value) => {
-  for (const id of value.split(/[,;\s]+/).filter(Boolean)) {
+  for (const id of value.split(/[,;\s\0]+/).filter(Boolean)) {
     if (!CONFIG_ID.test(id)) return `invalid configuration ID '${id}'\n`;
   }
   return undefined;
@@ -30,14 +30,14 @@ export const configIdListFormat: FormatCheck = (value) => {
 
 /** Unicast MAC addresses only, as `pve_verify_mac_addr` demands. */
 export const macAddressFormat: FormatCheck = (value) => {
-  const ok = /^[a-f0-9]{2}(?::[a-f0-9]{2}){5}$/i.test(value) && (parseInt(value.slice(0, 2), 16) & 1) === 0;
+  const ok = /^[a-f0-9][02468ace](?::[a-f0-9]{2}){5}$/i.test(value);
   return ok ? undefined : 'value does not look like a valid unicast MAC address\n';
 };
 
 const TAG = /^[a-z0-9_][a-z0-9_\-+.]*$/i;
 export const tagListFormat: FormatCheck = (value) => {
   for (const tag of value.split(/[;,\s]+/).filter(Boolean)) {
-    if (!TAG.test(tag)) return `invalid tag '${tag}'\n`;
+    if (!TAG.test(tag)) return 'invalid characters in tag\n';
   }
   return undefined;
 };

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultInjector } from '../shared/faults.ts';
 import { listen } from '../shared/server.ts';
 import { generateSelfSignedCertificate } from '../shared/tls.ts';
-import { TOKEN_ID, USER, newCredentials, ticketRoute } from './auth.ts';
+import { TOKEN_ID, USER, newCredentials, ticketProbeRoute, ticketRoute } from './auth.ts';
 import { Cluster } from './cluster.ts';
 import { clusterRoutes } from './cluster-api.ts';
 import { CONTROL_PREFIX, handleControlRequest } from './control.ts';
@@ -62,28 +62,24 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions = {})
   const credentials = newCredentials(secret, password);
   const tls = await generateSelfSignedCertificate();
 
-  const initialTiming = (): TaskTiming => {
-    const taskDurationMs = options.taskDurationMs ?? 0;
-    return {
-      taskDurationMs,
-      fullCloneDurationMs: options.fullCloneDurationMs ?? taskDurationMs,
-      storageLockTimeoutMs: options.storageLockTimeoutMs ?? DEFAULT_STORAGE_LOCK_TIMEOUT_MS,
-      failTasks: {},
-    };
+  const taskDurationMs = options.taskDurationMs ?? 0;
+  const timing: TaskTiming = {
+    taskDurationMs,
+    fullCloneDurationMs: options.fullCloneDurationMs ?? taskDurationMs,
+    storageLockTimeoutMs: options.storageLockTimeoutMs ?? DEFAULT_STORAGE_LOCK_TIMEOUT_MS,
+    failTasks: {},
   };
-  const timing = initialTiming();
   const tasks = new TaskEngine(() => timing);
   const cluster = new Cluster(restored?.cluster ?? initialCluster(nodes), tasks, () => timing);
   const faults = new FaultInjector();
   const counters: RequestCounters = { total: 0, byRoute: {} };
-  const router = new Router([ticketRoute(credentials), ...clusterRoutes, ...qemuRoutes]);
+  const router = new Router([ticketRoute(credentials), ticketProbeRoute, ...clusterRoutes, ...qemuRoutes]);
 
+  // Reset restores the cluster (and forgets tasks); fault rules and timing stay as configured.
   const reset = async () => {
     await tasks.stopAll();
     tasks.clear();
     cluster.data = initialCluster(nodes);
-    faults.clear();
-    Object.assign(timing, initialTiming());
   };
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {

@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ApiContext, Route } from './api-types.ts';
 import { BOOL, NODE, OPTIONAL_INT, OPTIONAL_STRING, SNAPNAME, STORAGE_ID, VMID, flag, num, str } from './api-types.ts';
 import type { Cluster } from './cluster.ts';
 import { configDigest, diskVolume, isTemplate, lockProblem, missingConfigMessage, referencedVolumes } from './cluster.ts';
-import { TaskFailure, handlerError } from './errors.ts';
+import { TaskFailure, handlerError, parameterError } from './errors.ts';
 import { configIdListFormat, dnsNameFormat, nodeFormat, poolIdFormat } from './formats.ts';
 import type { SnapshotRecord, VmRecord } from './state.ts';
-import { nowSeconds } from './state.ts';
+import { newSmbiosUuid, nowSeconds } from './state.ts';
 import type { TaskContext } from './tasks.ts';
 import { DRIVE_FORMAT, VM_CONFIG_KEYS, isDriveKey } from './vm-config.ts';
 import type { ParamSchema } from './validation.ts';
@@ -109,7 +109,12 @@ function createVm(context: ApiContext): unknown {
     'qmcreate',
     String(vmid),
     async (task) => {
-      const config = await materialise(cluster, task, node, vmid, settings, allocated);
+      let config: Record<string, string>;
+      try {
+        config = await materialise(cluster, task, node, vmid, settings, allocated);
+      } catch (error) {
+        throw new TaskFailure(`unable to create VM ${vmid} - ${(error as Error).message}`);
+      }
       await sleepTaskDuration(task);
       task.failIfInjected();
       Object.assign(config, freshIdentity(), { ...config });
@@ -168,7 +173,7 @@ function destroyVm(context: ApiContext): unknown {
   const vm = cluster.vmOnNode(node, vmid);
   if (vm.config.protection === '1') throw handlerError(`can't remove VM ${vmid} - protection mode enabled`);
   if (vm.status === 'running') throw handlerError(`VM ${vmid} is running - destroy failed`);
-  const skiplock = flag(params, 'skiplock') === true;
+  const skiplock = requireRootForSkiplock(context);
   const unreferenced = flag(params, 'destroy-unreferenced-disks') === true;
   return startTask(context, node, 'qmdestroy', String(vmid), async (task) => {
     loadForTask(cluster, node, vmid, skiplock);
@@ -194,8 +199,11 @@ function destroyVm(context: ApiContext): unknown {
 // ---------------------------------------------------------------- config
 
 function readConfig({ cluster, params }: ApiContext): unknown {
-  const vm = cluster.vmOnNode(str(params, 'node')!, num(params, 'vmid')!);
   const snapname = str(params, 'snapshot');
+  if (snapname && flag(params, 'current')) {
+    throw parameterError({ snapshot: "cannot use 'snapshot' parameter with 'current'", current: "cannot use 'snapshot' parameter with 'current'" });
+  }
+  const vm = cluster.vmOnNode(str(params, 'node')!, num(params, 'vmid')!);
   if (snapname !== undefined) {
     const snapshot = vm.snapshots.find((candidate) => candidate.name === snapname);
     if (!snapshot) throw handlerError(`snapshot '${snapname}' does not exist`);
@@ -204,11 +212,17 @@ function readConfig({ cluster, params }: ApiContext): unknown {
   return { ...configForApi(vm.config), ...(vm.parent ? { parent: vm.parent } : {}), digest: configDigest(vm) };
 }
 
-/** update_vm_api: the checks made under the config lock, then the changes. */
-function applyConfigUpdate(cluster: Cluster, vm: VmRecord, settings: NormalisedSetting[], deletions: string[], digest: string | undefined, skiplock: boolean, log: (line: string) => void): void {
+const DIGEST_MISMATCH = 'checksum missmatch (file change by other user?)';
+
+/** update_vm_api's `$updatefn`: checked under the config lock before any worker is forked (digest first). */
+function checkConfigUpdatable(vm: VmRecord, digest: string | undefined, skiplock: boolean): void {
+  if (digest && digest !== configDigest(vm)) throw handlerError(DIGEST_MISMATCH);
   const locked = lockProblem(vm);
   if (locked && !skiplock) throw handlerError(locked);
-  if (digest !== undefined && digest !== configDigest(vm)) throw handlerError('detected modified configuration - file changed by other user? Try again.');
+}
+
+/** update_vm_api's worker: deletions (disks become `unusedN`), then additions and changes. */
+function applyConfigUpdate(cluster: Cluster, vm: VmRecord, settings: NormalisedSetting[], deletions: string[], log: (line: string) => void): void {
   for (const key of deletions) {
     const value = vm.config[key];
     if (value === undefined) {
@@ -245,30 +259,49 @@ function updateConfig(context: ApiContext, synchronous: boolean): unknown {
   const { cluster, params } = context;
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
-  const vm = cluster.vmOnNode(node, vmid);
+  const skiplock = requireRootForSkiplock(context);
   const deletions = parseDeleteList(params);
   const settings = configSettings(params).map(([key, value]) => normaliseSetting(cluster, key, value));
-  const digest = str(params, 'digest');
-  const skiplock = flag(params, 'skiplock') === true;
+  if (deletions.length === 0 && settings.length === 0 && params.revert === undefined) throw handlerError('no options specified');
+  const vm = cluster.vmOnNode(node, vmid);
+  checkConfigUpdatable(vm, str(params, 'digest'), skiplock);
   if (synchronous) {
-    applyConfigUpdate(cluster, vm, settings, deletions, digest, skiplock, () => undefined);
+    applyConfigUpdate(cluster, vm, settings, deletions, () => undefined);
     return null;
   }
-  return startTask(context, node, 'qmconfig', String(vmid), async (task) => {
-    // The worker takes the config lock at once: a locked or changed config fails it immediately.
-    const early = loadForTask(cluster, node, vmid, skiplock);
-    if (digest !== undefined && digest !== configDigest(early)) throw new TaskFailure('detected modified configuration - file changed by other user? Try again.');
+  const upid = startTask(context, node, 'qmconfig', String(vmid), async (task) => {
+    task.log(`update VM ${vmid}: ${settings.map((setting) => `-${setting.key} ${setting.value}`).join(' ')}`);
     await sleepTaskDuration(task);
     task.failIfInjected();
     const current = cluster.findVm(vmid);
     if (!current || current.node !== node) throw new TaskFailure(missingConfigMessage(node, vmid));
-    try {
-      applyConfigUpdate(cluster, current, settings, deletions, digest, skiplock, (line) => task.warn(line));
-    } catch (error) {
-      throw new TaskFailure((error as Error).message);
-    }
-    task.log(`update VM ${vmid}: ${settings.map((setting) => `-${setting.key} ${setting.value}`).join(' ')}`);
+    applyConfigUpdate(cluster, current, settings, deletions, (line) => task.warn(line));
   });
+  const backgroundDelay = num(params, 'background_delay');
+  if (backgroundDelay === undefined) return upid;
+  // With background_delay the API waits that long: null when the task finished well, its error when it failed.
+  return cluster.tasks.waitFor(upid, backgroundDelay * 1000).then((task) => {
+    if (!task) return upid;
+    if (task.exitstatus === 'OK' || task.exitstatus?.startsWith('WARNINGS')) return null;
+    throw handlerError(`failed to update VM ${vmid}: ${task.exitstatus}`);
+  });
+}
+
+/** Options only root@pam may use (an API token such as `root@pam!id` is not root); refused with 400 like the real API. */
+const ROOT_ONLY_OPTIONS = ['skiplock', 'keepActive', 'migratedfrom', 'nocheck', 'force-cpu'] as const;
+
+function refuseRootOnlyOptions(context: ApiContext): void {
+  if (context.authId === 'root@pam') return;
+  for (const option of ROOT_ONLY_OPTIONS) {
+    const value = context.params[option];
+    if (value !== undefined && value !== 0 && value !== '') throw parameterError({ [option]: 'Only root may use this option.' });
+  }
+}
+
+/** The `skiplock` flag, after refusing it (and the other root-only options) for non-root callers. */
+function requireRootForSkiplock(context: ApiContext): boolean {
+  refuseRootOnlyOptions(context);
+  return flag(context.params, 'skiplock') === true;
 }
 
 // ---------------------------------------------------------------- status
@@ -294,13 +327,14 @@ function startVm(context: ApiContext): unknown {
   const node = str(params, 'node')!;
   cluster.requireNode(node);
   const vmid = num(params, 'vmid')!;
-  const skiplock = flag(params, 'skiplock') === true;
+  const skiplock = requireRootForSkiplock(context);
   // The API forks before looking at the VM: a missing, running or template VM fails inside the task.
   const startable = (): VmRecord => {
     const vm = cluster.findVm(vmid);
     if (!vm || vm.node !== node) throw new TaskFailure(missingConfigMessage(node, vmid));
     if (isTemplate(vm)) throw new TaskFailure("you can't start a vm if it's a template");
-    const locked = lockProblem(vm);
+    // A VM hibernated with suspend todisk=1 keeps `lock: suspended`; starting it resumes it.
+    const locked = vm.config.lock === 'suspended' ? undefined : lockProblem(vm);
     if (locked && !skiplock) throw new TaskFailure(locked);
     if (vm.status === 'running') throw new TaskFailure(`VM ${vmid} already running`);
     checkStartable(cluster, vm);
@@ -312,6 +346,10 @@ function startVm(context: ApiContext): unknown {
     await sleepTaskDuration(task);
     const vm = startable();
     task.failIfInjected();
+    if (vm.config.lock === 'suspended') {
+      task.log(`resuming VM ${vmid} from its saved state`);
+      delete vm.config.lock;
+    }
     markRunning(vm);
   });
 }
@@ -334,16 +372,40 @@ export const NODE_BRIDGES = ['vmbr0', 'vmbr1'];
 function stopVm(context: ApiContext, type: 'qmstop' | 'qmshutdown'): unknown {
   const { cluster, params } = context;
   const node = str(params, 'node')!;
+  cluster.requireNode(node);
   const vmid = num(params, 'vmid')!;
-  cluster.vmOnNode(node, vmid);
-  const skiplock = flag(params, 'skiplock') === true;
+  const skiplock = requireRootForSkiplock(context);
+  let warning: string | undefined;
+  // A paused VM cannot take an ACPI shutdown; `forceStop` turns it into a stop with a warning.
+  const vm = cluster.findVm(vmid);
+  if (type === 'qmshutdown' && vm?.node === node && vm.status === 'running' && vm.paused) {
+    if (flag(params, 'forceStop') !== true) throw handlerError('VM is paused - cannot shutdown');
+    warning = 'VM is paused - stop instead of shutdown';
+  }
+  // Like the real API, nothing is checked before forking: a missing VM fails inside the task.
   return startTask(context, node, type, String(vmid), async (task) => {
+    if (warning) task.warn(warning);
+    loadForTask(cluster, node, vmid, skiplock);
+    await sleepTaskDuration(task);
+    const current = loadForTask(cluster, node, vmid, skiplock);
+    task.failIfInjected();
+    // Stopping a stopped VM is fine (`_do_vm_stop` returns early without a pid).
+    if (current.status === 'running') markStopped(current);
+  });
+}
+
+function resetVm(context: ApiContext): unknown {
+  const { cluster, params } = context;
+  const node = str(params, 'node')!;
+  const vmid = num(params, 'vmid')!;
+  const skiplock = requireRootForSkiplock(context);
+  requireRunning(cluster.vmOnNode(node, vmid));
+  return startTask(context, node, 'qmreset', String(vmid), async (task) => {
     loadForTask(cluster, node, vmid, skiplock);
     await sleepTaskDuration(task);
     const vm = loadForTask(cluster, node, vmid, skiplock);
     task.failIfInjected();
-    // Stopping a stopped VM is fine (`_do_vm_stop` returns early without a pid).
-    if (vm.status === 'running') markStopped(vm);
+    if (vm.status === 'running') vm.startedAt = nowSeconds();
   });
 }
 
@@ -355,7 +417,9 @@ function rebootVm(context: ApiContext): unknown {
   const { cluster, params } = context;
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
-  requireRunning(cluster.vmOnNode(node, vmid));
+  const vm = cluster.vmOnNode(node, vmid);
+  if (vm.status === 'running' && vm.paused) throw handlerError('VM is paused - cannot shutdown');
+  requireRunning(vm);
   return startTask(context, node, 'qmreboot', String(vmid), async (task) => {
     loadForTask(cluster, node, vmid);
     await sleepTaskDuration(task);
@@ -372,7 +436,7 @@ function suspendVm(context: ApiContext): unknown {
   const vmid = num(params, 'vmid')!;
   requireRunning(cluster.vmOnNode(node, vmid));
   const toDisk = flag(params, 'todisk') === true;
-  const skiplock = flag(params, 'skiplock') === true;
+  const skiplock = requireRootForSkiplock(context);
   return startTask(context, node, toDisk ? 'qmsuspend' : 'qmpause', String(vmid), async (task) => {
     loadForTask(cluster, node, vmid, skiplock);
     await sleepTaskDuration(task);
@@ -391,6 +455,7 @@ function resumeVm(context: ApiContext): unknown {
   const { cluster, params } = context;
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
+  refuseRootOnlyOptions(context);
   const vm = cluster.vmOnNode(node, vmid);
   const suspendedToDisk = vm.config.lock === 'suspended';
   if (!suspendedToDisk) requireRunning(vm);
@@ -454,43 +519,23 @@ function cloneVm(context: ApiContext): unknown {
     String(vmid),
     async (task) => {
       const newDrives: Record<string, string> = {};
-      for (const [key, value] of disks) {
-        const volid = diskVolume(key, value)!;
-        const sourceStorage = volid.split(':')[0]!;
-        const parsed = parsePropertyString(value, DRIVE_FORMAT);
-        const sizeBytes = cluster.findVolume(node, volid)?.sizeBytes ?? 8 * 1024 ** 3;
-        if (full) {
-          const storage = storageParam ?? sourceStorage;
-          const lockNode = cluster.storage(storage).shared ? node : target;
-          task.log(`create full clone of drive ${key} (${volid})`);
-          await task.withStorageLock(cluster.storageLockKey(lockNode, storage), storage, async () => {
-            await task.sleep(task.timing.fullCloneDurationMs);
-            const volume = cluster.allocateDisk(target, storage, newid, sizeBytes);
-            allocated.push({ node: target, volid: volume.volid });
-            parsed.file = volume.volid;
-          });
-          task.log(`transferred ${(sizeBytes / 1024 ** 3).toFixed(1)} GiB of ${(sizeBytes / 1024 ** 3).toFixed(1)} GiB (100.00%)`);
-        } else {
-          task.log(`create linked clone of drive ${key} (${volid})`);
-          await task.withStorageLock(cluster.storageLockKey(node, sourceStorage), sourceStorage, async () => {
-            const base = volid.split(':')[1]!;
-            const volume = cluster.allocateDisk(node, sourceStorage, newid, sizeBytes, 'vm', base);
-            allocated.push({ node, volid: volume.volid });
-            parsed.file = volume.volid;
-          });
-        }
-        newDrives[key] = printPropertyString(parsed, DRIVE_FORMAT);
+      // qemu-server wraps every failure of the copy in "clone failed: …".
+      try {
+        await copyDisks(task, newDrives);
+      } catch (error) {
+        throw new TaskFailure(`clone failed: ${(error as Error).message}`);
       }
       await sleepTaskDuration(task);
       task.failIfInjected();
-      if (!cluster.data.vms.includes(clone)) throw new TaskFailure(`unable to create VM ${newid}: config file vanished`);
+      if (!cluster.data.vms.includes(clone)) throw new TaskFailure(`clone failed: unable to create VM ${newid}: config file vanished`);
       const config: Record<string, string> = withNewMacs({ ...sourceConfig, ...newDrives });
-      for (const key of ['template', 'lock', 'parent', 'snaptime', 'vmstate', 'runningmachine', 'runningcpu']) delete config[key];
+      for (const key of ['template', 'lock', 'parent', 'snaptime', 'vmstate', 'snapstate']) delete config[key];
       for (const key of Object.keys(config)) if (/^unused\d+$/.test(key)) delete config[key];
-      Object.assign(config, freshIdentity());
-      config.name = str(params, 'name') ?? `Copy-of-VM-${sourceConfig.name ?? ''}`;
+      config.smbios1 = newSmbiosUuid();
+      if (config.vmgenid) config.vmgenid = randomUUID();
+      config.name = str(params, 'name') || `Copy-of-VM-${sourceConfig.name ?? vmid}`;
       const description = str(params, 'description');
-      if (description !== undefined) config.description = description;
+      if (description) config.description = description;
       clone.config = config;
       if (target !== node) {
         clone.node = target;
@@ -502,6 +547,36 @@ function cloneVm(context: ApiContext): unknown {
       for (const { node: volumeNode, volid } of allocated) cluster.removeVolume(volumeNode, volid);
     },
   );
+
+  async function copyDisks(task: TaskContext, newDrives: Record<string, string>): Promise<void> {
+    for (const [key, value] of disks) {
+      const volid = diskVolume(key, value)!;
+      const sourceStorage = volid.split(':')[0]!;
+      const parsed = parsePropertyString(value, DRIVE_FORMAT);
+      const sizeBytes = cluster.findVolume(node, volid)?.sizeBytes ?? 8 * 1024 ** 3;
+      if (full) {
+        const storage = storageParam ?? sourceStorage;
+        const lockNode = cluster.storage(storage).shared ? node : target;
+        task.log(`create full clone of drive ${key} (${volid})`);
+        await task.withStorageLock(cluster.storageLockKey(lockNode, storage), storage, async () => {
+          await task.sleep(task.timing.fullCloneDurationMs);
+          const volume = cluster.allocateDisk(target, storage, newid, sizeBytes);
+          allocated.push({ node: target, volid: volume.volid });
+          parsed.file = volume.volid;
+        });
+        task.log(`transferred ${(sizeBytes / 1024 ** 3).toFixed(1)} GiB of ${(sizeBytes / 1024 ** 3).toFixed(1)} GiB (100.00%)`);
+      } else {
+        task.log(`create linked clone of drive ${key} (${volid})`);
+        await task.withStorageLock(cluster.storageLockKey(node, sourceStorage), sourceStorage, async () => {
+          const base = volid.split(':')[1]!;
+          const volume = cluster.allocateDisk(node, sourceStorage, newid, sizeBytes, 'vm', base);
+          allocated.push({ node, volid: volume.volid });
+          parsed.file = volume.volid;
+        });
+      }
+      newDrives[key] = printPropertyString(parsed, DRIVE_FORMAT);
+    }
+  }
 }
 
 function convertToTemplate(context: ApiContext): unknown {
@@ -552,7 +627,8 @@ function createSnapshot(context: ApiContext): unknown {
   const snapname = str(params, 'snapname')!;
   if (snapname === 'current') throw handlerError("unable to use snapshot name 'current' (reserved name)");
   if (snapname.toLowerCase() === 'pending') throw handlerError("unable to use snapshot name 'pending' (reserved name)");
-  cluster.vmOnNode(node, vmid);
+  // The snapshot endpoints fork at once; a missing VM fails inside the task.
+  cluster.requireNode(node);
   const wantsVmstate = flag(params, 'vmstate') === true;
   const description = str(params, 'description') ?? '';
   let lockedVm: VmRecord | undefined;
@@ -590,7 +666,8 @@ function deleteSnapshot(context: ApiContext): unknown {
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
   const snapname = str(params, 'snapname')!;
-  cluster.vmOnNode(node, vmid);
+  // The snapshot endpoints fork at once; a missing VM fails inside the task.
+  cluster.requireNode(node);
   const force = flag(params, 'force') === true;
   let lockedVm: VmRecord | undefined;
   return startTask(
@@ -626,7 +703,8 @@ function rollbackSnapshot(context: ApiContext): unknown {
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
   const snapname = str(params, 'snapname')!;
-  cluster.vmOnNode(node, vmid);
+  // The snapshot endpoints fork at once; a missing VM fails inside the task.
+  cluster.requireNode(node);
   const startAfter = flag(params, 'start') === true;
   let lockedVm: VmRecord | undefined;
   return startTask(
@@ -659,21 +737,29 @@ function rollbackSnapshot(context: ApiContext): unknown {
 
 // ---------------------------------------------------------------- console
 
+/** VNC proxy ports cycle through 5900–5999 like `next_vnc_port`; nothing actually listens on them. */
+let nextVncPort = 5900;
+
+/** Printable characters ('!'..'`') as qemu-server's generated VNC passwords use. */
+function vncPassword(): string {
+  return [...randomBytes(8)].map((byte) => String.fromCharCode((byte & 0x3f) + 33)).join('');
+}
+
 function vncProxy(context: ApiContext): unknown {
   const { cluster, params } = context;
   const node = str(params, 'node')!;
   const vmid = num(params, 'vmid')!;
   cluster.vmOnNode(node, vmid);
-  const port = 5900 + (vmid % 100);
-  const ticket = `PVEVNC:${nowSeconds().toString(16).toUpperCase()}::${randomBytes(96).toString('base64')}`;
+  const port = nextVncPort;
+  nextVncPort = nextVncPort >= 5999 ? 5900 : nextVncPort + 1;
+  const ticket = `PVEVNC:${nowSeconds().toString(16).toUpperCase().padStart(8, '0')}::${randomBytes(96).toString('base64')}`;
+  // The real worker waits 10 s for a viewer to connect; no viewer ever connects to the emulator.
   const upid = startTask(context, node, 'vncproxy', String(vmid), async (task) => {
-    const vm = cluster.findVm(vmid);
-    if (!vm || vm.status !== 'running') throw new TaskFailure(`VM ${vmid} not running`);
-    task.log(`listening on port ${port}`);
     await sleepTaskDuration(task);
     task.failIfInjected();
+    throw new TaskFailure('connection timed out');
   });
-  const password = flag(params, 'generate-password') ? randomBytes(6).toString('base64url').slice(0, 8) : undefined;
+  const password = flag(params, 'generate-password') ? vncPassword() : undefined;
   return { user: context.authId, ticket, port, upid, cert: context.certificatePem, ...(password ? { password } : {}) };
 }
 
@@ -721,6 +807,7 @@ export const qemuRoutes: Route[] = [
     handler: (context) => stopVm(context, 'qmstop'),
   },
   { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/shutdown', params: { ...VM_PATH, skiplock: BOOL, timeout: TIMEOUT, forceStop: BOOL, keepActive: BOOL }, handler: (context) => stopVm(context, 'qmshutdown') },
+  { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/reset', params: { ...VM_PATH, skiplock: BOOL }, handler: resetVm },
   { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/reboot', params: { ...VM_PATH, timeout: TIMEOUT }, handler: rebootVm },
   { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/suspend', params: { ...VM_PATH, skiplock: BOOL, todisk: BOOL, statestorage: { ...STORAGE_ID, optional: true } }, handler: suspendVm },
   { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/resume', params: { ...VM_PATH, skiplock: BOOL, nocheck: BOOL }, handler: resumeVm },

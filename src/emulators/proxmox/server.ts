@@ -111,7 +111,7 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     }
     const params = validateParams(raw, matched.route.params);
     const context: ApiContext = { cluster: deps.cluster(), params, authId, certificatePem: deps.certificatePem };
-    const result = matched.route.handler(context);
+    const result = await matched.route.handler(context);
     if (result instanceof ResultWithAttributes) sendData(res, { data: result.data, ...result.attributes });
     else sendData(res, { data: result ?? null });
   } catch (error) {

@@ -177,6 +177,17 @@ export class TaskEngine {
     task.status = 'stopped';
   }
 
+  /** Waits until the task stops or `timeoutMs` passes; returns the task when it stopped. */
+  async waitFor(upid: string, timeoutMs: number): Promise<TaskRecord | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const task = this.find(upid);
+      if (!task || task.status === 'stopped') return task;
+      if (Date.now() >= deadline) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   find(upid: string): TaskRecord | undefined {
     return this.#tasks.find((task) => task.upid === upid);
   }

@@ -89,31 +89,34 @@ function convert(value: string, type: ParamType | undefined): ParamValue {
   return type === 'integer' || type === 'number' || type === 'boolean' ? Number(value) : value;
 }
 
-/** Returns the first complaint about `value`, in the order JSONSchema.pm checks (type, pattern, …, format). */
+/** Returns the complaint about `value`, in the order JSONSchema.pm `check_prop` checks (type, format, pattern, …). */
 function checkValue(path: string, value: string, spec: ValueSpec, inPropertyString: boolean): string | undefined {
   const type = spec.type ?? 'string';
-  if (type === 'integer' && !/^-?\d+$/.test(value)) return `type check ('integer') failed - got '${value}'`;
-  if (type === 'number' && !/^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(value)) return `type check ('number') failed - got '${value}'`;
+  if (type === 'integer' && !INTEGER.test(value)) return `type check ('integer') failed - got '${value}'`;
+  if (type === 'number' && !NUMBER.test(value)) return `type check ('number') failed - got '${value}'`;
   if (type === 'boolean') {
     // Top-level form parameters must be 0 or 1; inside property strings Proxmox first maps on/yes/true.
     const normalised = inPropertyString ? parseBoolean(value) : value;
     if (normalised !== '0' && normalised !== '1') return `type check ('boolean') failed - got '${value}'`;
   }
-  if (spec.pattern && !new RegExp(`^(?:${spec.pattern.source})$`, spec.pattern.flags).test(value)) return 'value does not match the regex pattern';
-  if (spec.maxLength !== undefined && value.length > spec.maxLength) return `value may only be ${spec.maxLength} characters long`;
-  if (spec.minLength !== undefined && value.length < spec.minLength) return `value must be at least ${spec.minLength} characters long`;
-  if (type === 'integer' || type === 'number') {
-    const number = Number(value);
-    if (spec.minimum !== undefined && number < spec.minimum) return `value must have a minimum value of ${spec.minimum}`;
-    if (spec.maximum !== undefined && number > spec.maximum) return `value must have a maximum value of ${spec.maximum}`;
-  }
-  if (spec.enum && !spec.enum.includes(value)) return `value '${value}' does not have a value in the enumeration '${spec.enum.join(', ')}'`;
   if (spec.format) {
     const problem = typeof spec.format === 'function' ? spec.format(value) : propertyStringProblem(path, value, spec.format);
     if (problem !== undefined) return `invalid format - ${problem}`;
   }
+  if (spec.pattern && !new RegExp(`^(?:${spec.pattern.source})$`, spec.pattern.flags).test(value)) return 'value does not match the regex pattern';
+  if (spec.maxLength !== undefined && value.length > spec.maxLength) return `value may only be ${spec.maxLength} characters long`;
+  if (spec.minLength !== undefined && value.length < spec.minLength) return `value must be at least ${spec.minLength} characters long`;
+  if (NUMBER.test(value)) {
+    const number = Number(value);
+    if (spec.maximum !== undefined && number > spec.maximum) return `value must have a maximum value of ${spec.maximum}`;
+    if (spec.minimum !== undefined && number < spec.minimum) return `value must have a minimum value of ${spec.minimum}`;
+  }
+  if (spec.enum && !spec.enum.includes(value)) return `value '${value}' does not have a value in the enumeration '${spec.enum.join(', ')}'`;
   return undefined;
 }
+
+const INTEGER = /^[+-]?\d+$/;
+const NUMBER = /^[+-]?(?:\d+\.\d+|\d+\.|\.\d+|\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Proxmox's `parse_boolean`: the spellings accepted inside property strings. */
 export function parseBoolean(value: string): string | undefined {

@@ -32,8 +32,8 @@ export function configSettings(params: ParsedParams): Array<[string, string]> {
 export function normaliseSetting(cluster: Cluster, key: string, value: string): NormalisedSetting {
   if (isNetKey(key)) {
     const parsed = parsePropertyString(value, NET_FORMAT);
+    // A given MAC is kept as written (qemu-server does not change its case); a missing one is generated.
     if (parsed.macaddr === undefined) parsed.macaddr = randomMac();
-    else parsed.macaddr = parsed.macaddr.toUpperCase();
     return { key, value: printPropertyString(parsed, NET_FORMAT) };
   }
   if (isDriveKey(key)) {
@@ -51,6 +51,8 @@ export function normaliseSetting(cluster: Cluster, key: string, value: string): 
     }
     return { key, value: printPropertyString(parsed, DRIVE_FORMAT) };
   }
+  // Tags are stored de-duplicated and `;`-separated (get_unique_tags).
+  if (key === 'tags') return { key, value: [...new Set(value.split(/[;,\s]+/).filter(Boolean))].join(';') };
   const spec = lookupSpec(VM_CONFIG_KEYS, key);
   if (spec && (spec.type === 'integer' || spec.type === 'number' || spec.type === 'boolean')) return { key, value: String(Number(value)) };
   return { key, value };
@@ -149,7 +151,7 @@ export function markStopped(vm: VmRecord): void {
 
 /** The API rendering of a config (integers and booleans as numbers). */
 export function configForApi(config: Record<string, string>): Record<string, string | number> {
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, configValueForApi(key, value)]));
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, key === 'cipassword' ? '**********' : configValueForApi(key, value)]));
 }
 
 /** Parameters that may not be combined with `delete` of the same key, like update_vm_api checks. */

@@ -13,7 +13,7 @@ describe('proxmox emulator: clones, templates and storage locks', () => {
   });
   after(() => stop());
   beforeEach(async () => {
-    await api.control('POST', 'reset');
+    await api.resetAll();
   });
 
   const config = (node: string, vmid: number) => api.ok('GET', `/nodes/${node}/qemu/${vmid}/config`) as Promise<Config>;
@@ -31,6 +31,7 @@ describe('proxmox emulator: clones, templates and storage locks', () => {
     const withoutName = await api.runTask('POST', '/nodes/pve1/qemu/9000/clone', { newid: 201 });
     assert.equal(withoutName, 'OK');
     assert.equal((await config('pve1', 201)).name, 'Copy-of-VM-ubuntu-24.04-template');
+    assert.notEqual((await config('pve1', 201)).vmgenid, template.vmgenid);
   });
 
   it('makes full clones onto the requested storage and refuses storage for linked clones', async () => {
@@ -71,8 +72,13 @@ describe('proxmox emulator: clones, templates and storage locks', () => {
     const put = await api.put('/nodes/pve1/qemu/206/config', { cores: 2 });
     assert.equal(put.status, 500);
     assert.equal(put.statusText, 'VM is locked (clone)');
-    const post = String(await api.ok('POST', '/nodes/pve1/qemu/206/config', { cores: 2 }));
-    assert.equal((await api.waitTask(post)).exitstatus, 'VM is locked (clone)');
+    // update_vm_api checks the lock before forking, so the async POST fails synchronously too.
+    const post = await api.post('/nodes/pve1/qemu/206/config', { cores: 2 });
+    assert.equal(post.status, 500);
+    assert.equal(post.statusText, 'VM is locked (clone)');
+    assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/206/status/start'), 'VM is locked (clone)');
+    const skiplock = await api.put('/nodes/pve1/qemu/206/config', { cores: 2, skiplock: 1 });
+    assert.deepEqual(skiplock.json!.errors, { skiplock: 'Only root may use this option.' }, 'an API token is not root@pam');
     const resources = (await api.ok('GET', '/cluster/resources', { type: 'vm' })) as Array<Record<string, unknown>>;
     assert.equal(resources.find((vm) => vm.vmid === 206)!.lock, 'clone');
     assert.equal((await api.waitTask(upid)).exitstatus, 'OK');
@@ -109,7 +115,7 @@ describe('proxmox emulator: clones, templates and storage locks', () => {
     const elsewhere = String(await api.ok('POST', '/nodes/pve1/qemu/9000/clone', { newid: 215, full: 1, target: 'pve2' }));
     const [a, b, c] = await Promise.all([api.waitTask(first), api.waitTask(second), api.waitTask(elsewhere)]);
     assert.equal(a.exitstatus, 'OK');
-    assert.equal(b.exitstatus, "can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout");
+    assert.equal(b.exitstatus, "clone failed: can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout");
     assert.equal(c.exitstatus, 'OK');
     assert.equal((await api.get('/nodes/pve1/qemu/214/config')).status, 500, 'the timed-out clone left nothing behind');
     // With a longer timeout the waiter gets the lock after the holder.
@@ -124,7 +130,7 @@ describe('proxmox emulator: clones, templates and storage locks', () => {
     await api.control('PUT', 'config', { fullCloneDurationMs: 300, storageLockTimeoutMs: 50 });
     const clone = String(await api.ok('POST', '/nodes/pve1/qemu/9000/clone', { newid: 218, full: 1, storage: 'local-lvm' }));
     const create = String(await api.ok('POST', '/nodes/pve1/qemu', { vmid: 219, scsi0: 'local-lvm:8' }));
-    assert.equal((await api.waitTask(create)).exitstatus, "can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout");
+    assert.equal((await api.waitTask(create)).exitstatus, "unable to create VM 219 - can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout");
     assert.equal((await api.waitTask(clone)).exitstatus, 'OK');
     assert.equal((await api.get('/nodes/pve1/qemu/219/config')).status, 500, 'the failed create removed its reservation');
   });

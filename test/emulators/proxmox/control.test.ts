@@ -15,7 +15,7 @@ describe('proxmox emulator: control API and fault injection', () => {
   });
   after(() => stop());
   beforeEach(async () => {
-    await api.control('POST', 'reset');
+    await api.resetAll();
     await api.control('DELETE', 'requests');
   });
 
@@ -94,6 +94,16 @@ describe('proxmox emulator: control API and fault injection', () => {
     assert.equal((await api.control('PUT', 'config', { unknown: 1 })).status, 400);
   });
 
+  it('keeps fault rules and timing across a reset', async () => {
+    await api.control('PUT', 'config', { taskDurationMs: 5, failTasks: { qmstop: 'nope' } });
+    await api.control('POST', 'faults', { path: '/nothing-matches-this$', status: 500 });
+    await api.control('POST', 'reset');
+    const config = await api.control('PUT', 'config', {});
+    assert.equal(config.json.taskDurationMs, 5);
+    assert.deepEqual(config.json.failTasks, { qmstop: 'nope' });
+    assert.equal(((await api.control('GET', 'faults')).json.faults as unknown[]).length, 1);
+  });
+
   it('counts requests per route template', async () => {
     await api.get('/cluster/nextid');
     await api.get('/nodes/pve1/qemu/9000/config');
@@ -138,6 +148,32 @@ describe('proxmox emulator: state file', () => {
       assert.deepEqual(snapshots.map((snapshot) => snapshot.name), ['keep', 'current']);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('destroys unreferenced disks only when asked to', async () => {
+    const stateFile = join(dir, 'orphans.json');
+    const seed = await startEmulator({ stateFile });
+    await seed.api.control('POST', 'vms', { node: 'pve1', vmid: 600, name: 'with-orphan' });
+    await seed.api.control('POST', 'vms', { node: 'pve1', vmid: 601, name: 'with-orphan-too' });
+    await seed.stop();
+    // A disk of each VM that its config no longer mentions (e.g. left by an interrupted operation).
+    const { writeFile } = await import('node:fs/promises');
+    const saved = JSON.parse(await readFile(stateFile, 'utf8')) as { cluster: { volumes: Array<Record<string, unknown>> } };
+    for (const vmid of [600, 601]) {
+      saved.cluster.volumes.push({ volid: `local-lvm:vm-${vmid}-disk-1`, storage: 'local-lvm', node: 'pve1', content: 'images', format: 'raw', sizeBytes: 1024, vmid, ctime: 1 });
+    }
+    await writeFile(stateFile, JSON.stringify(saved));
+    const restored = await startEmulator({ stateFile });
+    try {
+      const volids = async () => ((await restored.api.ok('GET', '/nodes/pve1/storage/local-lvm/content')) as Array<{ volid: string }>).map((volume) => volume.volid).sort();
+      assert.deepEqual(await volids(), ['local-lvm:vm-600-disk-0', 'local-lvm:vm-600-disk-1', 'local-lvm:vm-601-disk-0', 'local-lvm:vm-601-disk-1']);
+      assert.equal(await restored.api.runTask('DELETE', '/nodes/pve1/qemu/600'), 'OK');
+      assert.deepEqual(await volids(), ['local-lvm:vm-600-disk-1', 'local-lvm:vm-601-disk-0', 'local-lvm:vm-601-disk-1']);
+      assert.equal(await restored.api.runTask('DELETE', '/nodes/pve1/qemu/601', { 'destroy-unreferenced-disks': 1, purge: 1 }), 'OK');
+      assert.deepEqual(await volids(), ['local-lvm:vm-600-disk-1']);
+    } finally {
+      await restored.stop();
     }
   });
 

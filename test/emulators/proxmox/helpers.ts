@@ -92,6 +92,13 @@ export class TestApi {
     return { status: response.status, json: JSON.parse(response.body.toString('utf8')) as Record<string, unknown> };
   }
 
+  /** Back to the initial cluster with no fault rules and zero task times. */
+  async resetAll(): Promise<void> {
+    await this.control('DELETE', 'faults');
+    await this.control('PUT', 'config', { taskDurationMs: 0, fullCloneDurationMs: 0, storageLockTimeoutMs: 10_000, failTasks: {} });
+    await this.control('POST', 'reset');
+  }
+
   close(): void {
     this.http.close();
   }

@@ -109,6 +109,14 @@ describe('proxmox emulator: wire protocol and authentication', () => {
     }
   });
 
+  it('serves directory indexes', async () => {
+    assert.ok(((await api.ok('GET', '/')) as Array<{ subdir: string }>).some((entry) => entry.subdir === 'nodes'));
+    assert.ok(((await api.ok('GET', '/nodes/pve1')) as Array<{ name: string }>).some((entry) => entry.name === 'qemu'));
+    assert.ok(((await api.ok('GET', '/cluster')) as Array<{ name: string }>).some((entry) => entry.name === 'nextid'));
+    assert.ok(((await api.ok('GET', '/nodes/pve1/qemu/9000')) as Array<{ subdir: string }>).some((entry) => entry.subdir === 'snapshot'));
+    assert.ok(((await api.ok('GET', '/nodes/pve1/qemu/9000/status')) as Array<{ subdir: string }>).some((entry) => entry.subdir === 'current'));
+  });
+
   it('answers unknown paths and methods with 501', async () => {
     const unknown = await api.get('/nodes/pve1/lxc-nope');
     assert.equal(unknown.status, 501);
@@ -138,7 +146,7 @@ describe('proxmox emulator: wire protocol and authentication', () => {
     assert.equal(response.json!.data, null);
     assert.equal(response.json!.message, 'Parameter verification failed.\n');
     assert.deepEqual(response.json!.errors, {
-      vmid: 'value must have a minimum value of 100',
+      vmid: 'invalid format - value does not look like a valid VM ID\n',
       name: 'invalid format - value does not look like a valid DNS name\n',
       start: "type check ('boolean') failed - got 'true'",
       ostype: "value 'beos' does not have a value in the enumeration 'other, wxp, w2k, w2k3, w2k8, wvista, win7, win8, win10, win11, l24, l26, solaris'",

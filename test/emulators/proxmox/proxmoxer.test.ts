@@ -47,7 +47,7 @@ describe('proxmox emulator with the third-party client python3-proxmoxer', () =>
   let api: TestApi;
   let stop: () => Promise<void>;
   before(async () => {
-    ({ api, stop } = await startEmulator({ nodes: ['pve1', 'pve2'] }));
+    ({ api, stop } = await startEmulator({ nodes: ['pve1', 'pve2'], password: 'emulated-root-password' }));
   });
   after(() => stop());
 
@@ -71,5 +71,24 @@ describe('proxmox emulator with the third-party client python3-proxmoxer', () =>
     const config = (await api.ok('GET', '/nodes/pve1/qemu/100/config')) as Record<string, unknown>;
     assert.equal(config.name, 'from-proxmoxer');
     assert.match(String(config.scsi0), /^local-lvm:vm-100-disk-0,size=4G$/);
+  });
+
+  it('logs in with a password ticket and writes with the CSRF token', async () => {
+    const url = new URL(api.emulator.url);
+    const script = String.raw`
+import json, os, time
+from proxmoxer import ProxmoxAPI
+pve = ProxmoxAPI(os.environ["PVE_HOST"], port=os.environ["PVE_PORT"], user="root@pam", password=os.environ["PVE_PASSWORD"], verify_ssl=False)
+upid = pve.nodes("pve2").qemu.post(vmid=4321, name="ticket-vm")
+while pve.nodes("pve2").tasks(upid).status.get()["status"] != "stopped":
+    time.sleep(0.02)
+print(json.dumps({"exit": pve.nodes("pve2").tasks(upid).status.get()["exitstatus"], "user": pve.nodes("pve2").tasks(upid).status.get()["user"]}))
+`;
+    const { stdout } = await run('/usr/bin/python3', ['-c', script], {
+      env: { PATH: process.env.PATH ?? '', PVE_HOST: url.hostname, PVE_PORT: url.port, PVE_PASSWORD: api.emulator.password },
+      timeout: 60_000,
+    });
+    assert.deepEqual(JSON.parse(stdout), { exit: 'OK', user: 'root@pam' });
+    assert.equal(((await api.ok('GET', '/nodes/pve2/qemu/4321/config')) as Record<string, unknown>).name, 'ticket-vm');
   });
 });

@@ -13,7 +13,7 @@ describe('proxmox emulator: snapshots', () => {
   });
   after(() => stop());
   beforeEach(async () => {
-    await api.control('POST', 'reset');
+    await api.resetAll();
     await api.control('POST', 'vms', { node: 'pve1', vmid: 300, name: 'snappy', status: 'running' });
   });
 
@@ -48,6 +48,7 @@ describe('proxmox emulator: snapshots', () => {
     assert.equal(reserved.status, 500);
     assert.equal(reserved.statusText, "unable to use snapshot name 'current' (reserved name)");
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/9000/snapshot', { snapname: 'tpl' }), "you can't take a snapshot if it's a template");
+    assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/4242/snapshot', { snapname: 'gone' }), "Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist");
     assert.equal((await api.ok('GET', '/nodes/pve1/qemu/300/config', { snapshot: 'first' }) as Entry).name, 'snappy');
   });
 

@@ -13,7 +13,7 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
   });
   after(() => stop());
   beforeEach(async () => {
-    await api.control('POST', 'reset');
+    await api.resetAll();
   });
 
   async function createIsoVm(vmid: number, extra: Record<string, string | number> = {}): Promise<void> {
@@ -99,8 +99,12 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     assert.equal(destroy.status, 500);
     assert.equal(destroy.statusText, 'VM 102 is running - destroy failed');
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/102/status/reboot'), 'OK');
+    assert.equal((await api.post('/nodes/pve1/qemu/102/status/reset')).status, 200);
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/102/status/suspend'), 'OK');
     assert.equal((await current()).qmpstatus, 'paused');
+    const pausedShutdown = await api.post('/nodes/pve1/qemu/102/status/shutdown');
+    assert.equal(pausedShutdown.statusText, 'VM is paused - cannot shutdown');
+    assert.equal((await api.post('/nodes/pve1/qemu/102/status/reboot')).statusText, 'VM is paused - cannot shutdown');
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/102/status/resume'), 'OK');
     assert.equal((await current()).qmpstatus, 'running');
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/102/status/shutdown'), 'OK');
@@ -113,7 +117,17 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     assert.deepEqual(content, []);
   });
 
-  it('starts a missing VM or a template only to fail inside the task', async () => {
+  it('stops a paused VM with forceStop and a warning', async () => {
+    await api.control('POST', 'vms', { node: 'pve1', vmid: 109, name: 'paused', status: 'running' });
+    await api.runTask('POST', '/nodes/pve1/qemu/109/status/suspend');
+    assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/109/status/shutdown', { forceStop: 1 }), 'WARNINGS: 1');
+    assert.equal(((await api.ok('GET', '/nodes/pve1/qemu/109/status/current')) as Record<string, unknown>).status, 'stopped');
+    const keepActive = await api.post('/nodes/pve1/qemu/109/status/stop', { keepActive: 1 });
+    assert.deepEqual(keepActive.json!.errors, { keepActive: 'Only root may use this option.' });
+  });
+
+  it('starts or stops a missing VM or a template only to fail inside the task', async () => {
+    assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/4242/status/stop'), "Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist");
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/4242/status/start'), "Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist");
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/9000/status/start'), "you can't start a vm if it's a template");
   });
@@ -140,10 +154,16 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     const afterPut = (await api.ok('GET', '/nodes/pve1/qemu/106/config')) as Record<string, unknown>;
     assert.equal(afterPut.cores, 4);
     assert.equal(afterPut.net1, undefined);
-    assert.equal(afterPut.net2, 'virtio=BC:24:11:AA:BB:CC,bridge=vmbr0,firewall=0,tag=20');
+    assert.equal(afterPut.net2, 'virtio=bc:24:11:aa:bb:cc,bridge=vmbr0,firewall=0,tag=20');
     const stale = await api.put('/nodes/pve1/qemu/106/config', { cores: 8, digest: String(before.digest) });
     assert.equal(stale.status, 500);
-    assert.equal(stale.statusText, 'detected modified configuration - file changed by other user? Try again.');
+    assert.equal(stale.statusText, 'checksum missmatch (file change by other user?)');
+    const staleAsync = await api.post('/nodes/pve1/qemu/106/config', { cores: 8, digest: String(before.digest) });
+    assert.equal(staleAsync.statusText, 'checksum missmatch (file change by other user?)', 'checked before the worker forks');
+    assert.equal((await api.put('/nodes/pve1/qemu/106/config', {})).statusText, 'no options specified');
+    assert.deepEqual((await api.put('/nodes/pve1/qemu/106/config', { delete: 'colour' })).json!.errors, { delete: "unknown option 'colour'" });
+    await api.put('/nodes/pve1/qemu/106/config', { tags: 'b,a;b cloudstack' });
+    assert.equal(((await api.ok('GET', '/nodes/pve1/qemu/106/config')) as Record<string, unknown>).tags, 'b;a;cloudstack');
     const both = await api.put('/nodes/pve1/qemu/106/config', { cores: 8, delete: 'cores' });
     assert.deepEqual(both.json!.errors, { delete: "you can't use '-cores' and -delete cores' at the same time" });
     const upid = String(await api.ok('POST', '/nodes/pve1/qemu/106/config', { memory: 4096, description: 'updated' }));
@@ -152,6 +172,11 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     const afterPost = (await api.ok('GET', '/nodes/pve1/qemu/106/config')) as Record<string, unknown>;
     assert.equal(afterPost.memory, '4096');
     assert.equal(afterPost.description, 'updated');
+    const warned = String(await api.ok('POST', '/nodes/pve1/qemu/106/config', { delete: 'net7' }));
+    assert.equal((await api.waitTask(warned)).exitstatus, 'WARNINGS: 1');
+    const warnLog = (await api.ok('GET', `/nodes/pve1/tasks/${encodeURIComponent(warned)}/log`)) as Array<{ t: string }>;
+    assert.ok(warnLog.some((line) => line.t === "WARN: cannot delete 'net7' - not set in current configuration!"));
+    assert.equal(warnLog.at(-1)!.t, 'TASK WARNINGS: 1');
     await api.put('/nodes/pve1/qemu/106/config', { delete: 'scsi0' });
     const detached = (await api.ok('GET', '/nodes/pve1/qemu/106/config')) as Record<string, unknown>;
     assert.equal(detached.unused0, 'local-lvm:vm-106-disk-0');
@@ -230,6 +255,11 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     assert.match(String(proxy.ticket), /^PVEVNC:/);
     assert.match(String(proxy.upid), /:vncproxy:108:/);
     assert.match(String(proxy.cert), /BEGIN CERTIFICATE/);
-    assert.equal((await api.waitTask(String(proxy.upid))).exitstatus, 'OK');
+    assert.ok(Number(proxy.port) >= 5900 && Number(proxy.port) <= 5999);
+    assert.equal(proxy.password, undefined);
+    assert.equal((await api.waitTask(String(proxy.upid))).exitstatus, 'connection timed out', 'no viewer connects to the emulator');
+    const withPassword = (await api.ok('POST', '/nodes/pve1/qemu/108/vncproxy', { 'generate-password': 1 })) as Record<string, unknown>;
+    assert.match(String(withPassword.password), /^[!-`]{8}$/);
+    assert.notEqual(withPassword.port, proxy.port);
   });
 });
