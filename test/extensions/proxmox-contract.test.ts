@@ -304,6 +304,17 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
       assert.ok(guests[0]!.tags?.includes('cloudstack-'));
     });
 
+    it('a dropped keep-alive connection on a GET is retried once; a dropped clone POST is not repeated', async () => {
+      const uuid = testUuid();
+      const payload = await deploy(instancePayload(harness, { uuid }));
+      await harness.addFault({ method: 'GET', path: '/cluster/resources$', drop: true, times: 1 });
+      assert.deepEqual(await succeed('status', payload), { status: 'success', power_state: 'poweron' });
+      await harness.addFault({ method: 'POST', path: '/clone$', drop: true, times: 1 });
+      const error = await fail('create', instancePayload(harness, { uuid: testUuid() }));
+      assert.match(error, /^Connection to 127\.0\.0\.1:\d+ was closed before an answer$/);
+      assert.deepEqual((await harness.guests()).map((vm) => vm.vmid), [(await harness.vmTaggedFor(uuid))!.vmid]);
+    });
+
     it('a wrong token secret: the 401 reason is reported, the secret is not', async () => {
       const wrong = 'd1e2a3d4-0000-4000-8000-00000000beef';
       const result = await run('status', instancePayload(harness, { host: { secret: wrong } }));
