@@ -183,7 +183,14 @@ function destroyVm(context: ApiContext): unknown {
     task.failIfInjected();
     for (const volid of referencedVolumes(current)) {
       if (volid.includes('/') && !volid.split('/')[1]!.includes(`-${vmid}-`)) continue;
-      if (cluster.removeVolume(node, volid)) task.log(`  Logical volume "${volid.split(':')[1]}" successfully removed.`);
+      // A template's base disk stays while linked clones use it; destroy_vm only warns about it.
+      const volname = volid.split(':')[1]!;
+      const inUse = cluster.data.vms.some((other) => other !== current && referencedVolumes(other).some((used) => used.startsWith(`${volid}/`)));
+      if (inUse) {
+        task.warn(`Could not remove disk '${volid}', check manually: base volume '${volname}' is still in use by linked cloned`);
+        continue;
+      }
+      if (cluster.removeVolume(node, volid)) task.log(`  Logical volume "${volname}" successfully removed.`);
     }
     if (unreferenced) {
       const leftovers = cluster.data.volumes.filter((volume) => volume.vmid === vmid && volume.content === 'images' && (volume.node === undefined || volume.node === node));
