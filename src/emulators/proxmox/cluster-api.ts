@@ -3,7 +3,7 @@ import { BOOL, NODE, OPTIONAL_INT, OPTIONAL_STRING, OPTIONAL_VMID, ResultWithAtt
 import { NEXTID_LOWER, NEXTID_UPPER } from './cluster.ts';
 import { handlerError, parameterError } from './errors.ts';
 import { nodeFormat, storageContentFormat, storageContentListFormat } from './formats.ts';
-import { NODE_BRIDGES } from './qemu-api.ts';
+import { NODE_BRIDGES } from './qemu/shared.ts';
 import { GiB } from './state.ts';
 import type { StorageDefinition, VmRecord } from './state.ts';
 import type { TaskRecord } from './tasks.ts';

@@ -9,7 +9,7 @@ import { clusterRoutes } from './cluster-api.ts';
 import { CONTROL_PREFIX, handleControlRequest } from './control.ts';
 import type { RequestCounters } from './control.ts';
 import { loadStateFile, saveStateFile } from './persistence.ts';
-import { qemuRoutes } from './qemu-api.ts';
+import { qemuRoutes } from './qemu/routes.ts';
 import { Router } from './router.ts';
 import { API_PREFIX, handleApiRequest, sendPveError } from './server.ts';
 import { initialCluster } from './state.ts';

@@ -123,6 +123,7 @@ export const VM_CONFIG_KEYS: ParamSchema = {
   sshkeys: str(),
   nameserver: str(),
   searchdomain: str(),
+  cdrom: str({ format: DRIVE_FORMAT }),
   'ipconfig[n]': str({ count: 32 }),
   'net[n]': str({ count: 32, format: NET_FORMAT }),
   'ide[n]': str({ count: DRIVE_BUSES.ide, format: DRIVE_FORMAT }),

@@ -25,7 +25,14 @@ const NEW_DISK = /^([a-z][a-z0-9\-_.]*[a-z0-9]):(\d+(?:\.\d+)?)$/i;
 export function configSettings(params: ParsedParams): Array<[string, string]> {
   return Object.entries(params)
     .filter(([key]) => lookupSpec(VM_CONFIG_KEYS, key) !== undefined)
-    .map(([key, value]) => [key, String(value)]);
+    .map(([key, value]) => (key === 'cdrom' ? resolveCdromAlias(String(value)) : [key, String(value)]));
+}
+
+/** `cdrom=<volume>` is an alias of `ide2=<volume>,media=cdrom` (`resolve_cdrom_alias`). */
+function resolveCdromAlias(value: string): [string, string] {
+  const parsed = parsePropertyString(value, DRIVE_FORMAT);
+  parsed.media = 'cdrom';
+  return ['ide2', printPropertyString(parsed, DRIVE_FORMAT)];
 }
 
 /** Checks storages synchronously (like `check_storage_access`) and normalises property strings. */
@@ -157,7 +164,10 @@ export function configForApi(config: Record<string, string>): Record<string, str
 /** Parameters that may not be combined with `delete` of the same key, like update_vm_api checks. */
 export function parseDeleteList(params: ParsedParams): string[] {
   const raw = params.delete === undefined ? '' : String(params.delete);
-  const keys = raw.split(/[,;\s]+/).filter(Boolean);
+  const keys = raw
+    .split(/[,;\s]+/)
+    .filter(Boolean)
+    .map((key) => (key === 'cdrom' ? 'ide2' : key));
   for (const key of keys) {
     if (params[key] !== undefined) throw parameterError({ delete: `you can't use '-${key}' and -delete ${key}' at the same time` });
     if (!lookupSpec(VM_CONFIG_KEYS, key)) throw parameterError({ delete: `unknown option '${key}'` });

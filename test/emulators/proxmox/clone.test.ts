@@ -34,6 +34,15 @@ describe('proxmox emulator: clones, templates and storage locks', () => {
     assert.notEqual((await config('pve1', 201)).vmgenid, template.vmgenid);
   });
 
+  it('keeps a template base disk that linked clones still use when the template is destroyed', async () => {
+    assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/9000/clone', { newid: 230 }), 'OK');
+    assert.equal(await api.runTask('DELETE', '/nodes/pve1/qemu/9000'), 'WARNINGS: 1');
+    const content = (await api.ok('GET', '/nodes/pve1/storage/ceph-vm/content')) as Array<{ volid: string }>;
+    assert.deepEqual(content.map((volume) => volume.volid).sort(), ['ceph-vm:base-9000-disk-0', 'ceph-vm:base-9000-disk-0/vm-230-disk-0']);
+    assert.equal(await api.runTask('DELETE', '/nodes/pve1/qemu/230'), 'OK');
+    assert.deepEqual((await api.ok('GET', '/nodes/pve1/storage/ceph-vm/content')) as unknown[], [{ ...(content.find((volume) => volume.volid === 'ceph-vm:base-9000-disk-0') as object) }]);
+  });
+
   it('makes full clones onto the requested storage and refuses storage for linked clones', async () => {
     const linkedWithStorage = await api.post('/nodes/pve1/qemu/9000/clone', { newid: 202, storage: 'local-lvm' });
     assert.equal(linkedWithStorage.status, 500);

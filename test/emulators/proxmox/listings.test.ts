@@ -106,6 +106,10 @@ describe('proxmox emulator: listings, filters and less common options', () => {
     assert.equal(golden.scsi0, 'local-lvm:base-709-disk-0,size=2G');
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu', { vmid: 710, name: 'eager', start: 1 }), 'OK');
     assert.equal(((await api.ok('GET', '/nodes/pve1/qemu/710/status/current')) as Row).status, 'running');
+    assert.equal(await api.runTask('POST', '/nodes/pve1/qemu', { vmid: 713, cdrom: 'local:iso/ubuntu-24.04-live-server-amd64.iso' }), 'OK');
+    assert.equal(((await api.ok('GET', '/nodes/pve1/qemu/713/config')) as Row).ide2, 'local:iso/ubuntu-24.04-live-server-amd64.iso,media=cdrom');
+    await api.put('/nodes/pve1/qemu/713/config', { delete: 'cdrom' });
+    assert.equal(((await api.ok('GET', '/nodes/pve1/qemu/713/config')) as Row).ide2, undefined);
     const noImages = await api.post('/nodes/pve1/qemu', { vmid: 711, scsi0: 'local:4' });
     assert.equal(noImages.statusText, "storage 'local' does not support vm images");
     const noStorage = await api.post('/nodes/pve1/qemu', { vmid: 711, scsi0: 'nfs-store:4' });
