@@ -22,7 +22,8 @@ describe('Proxmox extension under concurrent deploys', () => {
   const extension = createProxmoxExtension({ connections });
 
   before(async () => {
-    harness = await EmulatorHarness.start({ nodes: ['pve1', 'pve2'] });
+    // Tasks take a little time, so clones overlap and placeholders (lock: clone) are visible to the others.
+    harness = await EmulatorHarness.start({ nodes: ['pve1', 'pve2'], taskDurationMs: 40 });
   });
   after(async () => {
     connections.closeAll();
@@ -95,6 +96,11 @@ describe('Proxmox extension under concurrent deploys', () => {
       assert.equal(survivor.node, seeded.node);
       assert.equal(survivor.status, seeded.status);
     }
+    const reallocated = outcomes.filter((outcome) => {
+      const vm = vms.find((candidate) => (candidate.tags ?? '').includes(`cloudstack-${outcome.uuid}`));
+      return vm !== undefined && String(vm.vmid) !== outcome.hint;
+    });
+    assert.ok(reallocated.length >= outcomes.length - hints.size, 'colliding deploys moved to other VMIDs');
     const guests = vms.filter((vm) => !vm.template);
     assert.equal(guests.length, foreign.length + outcomes.filter((outcome) => outcome.success).length, 'no stray VMs');
     assert.equal(new Set(guests.map((vm) => vm.vmid)).size, guests.length);
