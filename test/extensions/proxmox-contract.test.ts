@@ -220,6 +220,17 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
     assert.equal((await harness.vm(4242))?.status, 'running');
   });
 
+  it('refuses to guess when two VMs carry the instance tag', async () => {
+    const uuid = testUuid();
+    for (const vmid of [4300, 4301]) await harness.addVm({ node: 'pve1', vmid, name: 'twin', status: 'running', tags: `cloudstack-${uuid}` });
+    const payload = instancePayload(harness, { uuid });
+    assert.equal(
+      await fail('delete', payload),
+      `More than one Proxmox VM carries the tag cloudstack-${uuid} (4300 on pve1, 4301 on pve1); remove the extra ones`,
+    );
+    assert.equal((await harness.guests()).length, 2);
+  });
+
   describe('bad input and failures: documented error, nothing left behind', () => {
     async function assertNoGuests(): Promise<void> {
       assert.deepEqual((await harness.guests()).map((vm) => `${vm.vmid}@${vm.node}`), []);
