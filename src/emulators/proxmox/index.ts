@@ -6,6 +6,7 @@ import { generateSelfSignedCertificate } from '../shared/tls.ts';
 import { TOKEN_ID, USER, newCredentials, ticketProbeRoute, ticketRoute } from './auth.ts';
 import { Cluster } from './cluster.ts';
 import { clusterRoutes } from './cluster-api.ts';
+import { nodeRoutes } from './node-api.ts';
 import { CONTROL_PREFIX, handleControlRequest } from './control.ts';
 import type { RequestCounters } from './control.ts';
 import { loadStateFile, saveStateFile } from './persistence.ts';
@@ -13,6 +14,7 @@ import { qemuRoutes } from './qemu/routes.ts';
 import { Router } from './router.ts';
 import { API_PREFIX, handleApiRequest, sendPveError } from './server.ts';
 import { initialCluster } from './state.ts';
+import { taskRoutes } from './tasks-api.ts';
 import { TaskEngine } from './tasks.ts';
 import type { TaskTiming } from './tasks.ts';
 
@@ -73,7 +75,7 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions = {})
   const cluster = new Cluster(restored?.cluster ?? initialCluster(nodes), tasks, () => timing);
   const faults = new FaultInjector();
   const counters: RequestCounters = { total: 0, byRoute: {} };
-  const router = new Router([ticketRoute(credentials), ticketProbeRoute, ...clusterRoutes, ...qemuRoutes]);
+  const router = new Router([ticketRoute(credentials), ticketProbeRoute, ...clusterRoutes, ...nodeRoutes, ...taskRoutes, ...qemuRoutes]);
 
   // Reset restores the cluster (and forgets tasks); fault rules and timing stay as configured.
   const reset = async () => {

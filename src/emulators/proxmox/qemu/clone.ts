@@ -11,7 +11,8 @@ import { parsePropertyString, printPropertyString } from '../validation.ts';
 import { convertDisksToBase, withNewMacs } from '../vm-ops.ts';
 import { removeVm, sleepTaskDuration, startTask } from './shared.ts';
 
-/** `…/clone` (linked and full, across nodes from shared storage) and `…/template`. */
+// `…/clone` (linked and full, across nodes from shared storage) and `…/template`.
+
 export function cloneVm(context: ApiContext): unknown {
   const { cluster, params } = context;
   const node = str(params, 'node')!;

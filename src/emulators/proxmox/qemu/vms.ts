@@ -9,7 +9,8 @@ import { configSettings, convertDisksToBase, defaultBootOrder, freshIdentity, ma
 import type { NormalisedSetting } from '../vm-ops.ts';
 import { loadForTask, qmpStatus, removeVm, requireRootForSkiplock, sleepTaskDuration, startTask, vmSummary } from './shared.ts';
 
-/** VM list, create, directory index and destroy. */
+// VM list, create, directory index and destroy.
+
 export function listVms({ cluster, params }: ApiContext): unknown {
   const node = str(params, 'node')!;
   cluster.requireNode(node);
