@@ -97,6 +97,13 @@ function taskLog(context: ApiContext): unknown {
   return new ResultWithAttributes(page, { total: lines.length });
 }
 
+/** Stopping a task kills its worker: it ends with `interrupted by signal` and undoes what it started. */
+function stopTask(context: ApiContext): unknown {
+  const task = findTask(context);
+  context.cluster.tasks.stop(task.upid);
+  return null;
+}
+
 function taskIndex(context: ApiContext): unknown {
   findTask(context);
   return [{ name: 'log' }, { name: 'status' }];
@@ -124,6 +131,7 @@ export const taskRoutes: Route[] = [
     handler: nodeTasks,
   },
   { method: 'GET', path: '/nodes/{node}/tasks/{upid}', params: TASK_PATH, handler: taskIndex },
+  { method: 'DELETE', path: '/nodes/{node}/tasks/{upid}', params: TASK_PATH, handler: stopTask },
   { method: 'GET', path: '/nodes/{node}/tasks/{upid}/status', params: TASK_PATH, handler: taskStatus },
   { method: 'GET', path: '/nodes/{node}/tasks/{upid}/log', params: { ...TASK_PATH, start: OPTIONAL_INT(0), limit: OPTIONAL_INT(0), download: BOOL }, handler: taskLog },
 ];

@@ -59,10 +59,10 @@ export function cloneVm(context: ApiContext): unknown {
       // qemu-server wraps every failure of the copy in "clone failed: …".
       try {
         await copyDisks(task, newDrives);
+        await sleepTaskDuration(task);
       } catch (error) {
         throw new TaskFailure(`clone failed: ${(error as Error).message}`);
       }
-      await sleepTaskDuration(task);
       task.failIfInjected();
       if (!cluster.data.vms.includes(clone)) throw new TaskFailure(`clone failed: unable to create VM ${newid}: config file vanished`);
       const config: Record<string, string> = withNewMacs({ ...sourceConfig, ...newDrives });

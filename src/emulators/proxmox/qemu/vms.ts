@@ -42,10 +42,10 @@ export function createVm(context: ApiContext): unknown {
       let config: Record<string, string>;
       try {
         config = await materialise(cluster, task, node, vmid, settings, allocated);
+        await sleepTaskDuration(task);
       } catch (error) {
         throw new TaskFailure(`unable to create VM ${vmid} - ${(error as Error).message}`);
       }
-      await sleepTaskDuration(task);
       task.failIfInjected();
       Object.assign(config, freshIdentity(), { ...config });
       const boot = config.boot ?? defaultBootOrder(config);
