@@ -111,6 +111,9 @@ describe('proxmox emulator: wire protocol and authentication', () => {
       const withCsrf = await api.call('POST', '/nodes/pve1/qemu/9000/clone', { newid: 500, name: 'via-ticket' }, { headers: { ...cookie, csrfpreventiontoken: csrf } });
       assert.equal(withCsrf.status, 200);
       assert.match(String(withCsrf.data), /:qmclone:9000:root@pam:$/);
+      const renewed = await api.post('/access/ticket', { username: 'root@pam', password: ticket });
+      assert.equal(renewed.status, 200, 'a valid ticket renews itself');
+      assert.equal((await api.post('/access/ticket', { username: 'root@pam', password: ticket.replace(/::.*/, '::AAAA') })).status, 401);
       const forged = await api.call('GET', '/nodes', {}, { headers: { cookie: `PVEAuthCookie=${ticket.replace(/::.*/, '::AAAA')}` } });
       assert.equal(forged.status, 401);
       assert.equal(forged.statusText, 'permission denied - invalid PVE ticket');
