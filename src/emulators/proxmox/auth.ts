@@ -53,6 +53,14 @@ function verifyTicket(credentials: Credentials, ticket: string): string {
   return match[2]!;
 }
 
+function isValidTicketFor(credentials: Credentials, ticket: string, user: string): boolean {
+  try {
+    return verifyTicket(credentials, ticket) === user;
+  } catch {
+    return false;
+  }
+}
+
 function verifyCsrf(credentials: Credentials, user: string, token: string | undefined): void {
   const match = token ? /^([0-9A-F]{8}):(.+)$/.exec(token) : null;
   if (!match || !safeEqual(sign(credentials.signingKey, `${match[1]}:${user}`), match[2]!)) throw new AuthError('Permission denied - invalid csrf token');
@@ -117,7 +125,9 @@ export function ticketRoute(credentials: Credentials): Route {
       let username = str(params, 'username')!;
       const realm = str(params, 'realm');
       if (realm !== undefined && !username.includes('@')) username = `${username}@${realm}`;
-      if (username !== USER || !safeEqual(str(params, 'password')!, credentials.password)) {
+      const password = str(params, 'password')!;
+      // A valid ticket is accepted as the password: that is how clients renew tickets before they expire.
+      if (username !== USER || !(safeEqual(password, credentials.password) || isValidTicketFor(credentials, password, USER))) {
         throw new PveError(401, 'authentication failure\n');
       }
       const { ticket, csrf } = issueTicket(credentials, USER);

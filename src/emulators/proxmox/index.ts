@@ -6,13 +6,15 @@ import { generateSelfSignedCertificate } from '../shared/tls.ts';
 import { TOKEN_ID, USER, newCredentials, ticketProbeRoute, ticketRoute } from './auth.ts';
 import { Cluster } from './cluster.ts';
 import { clusterRoutes } from './cluster-api.ts';
+import { nodeRoutes } from './node-api.ts';
 import { CONTROL_PREFIX, handleControlRequest } from './control.ts';
 import type { RequestCounters } from './control.ts';
 import { loadStateFile, saveStateFile } from './persistence.ts';
 import { qemuRoutes } from './qemu/routes.ts';
 import { Router } from './router.ts';
-import { API_PREFIX, handleApiRequest, sendPveError } from './server.ts';
+import { API_PREFIX, handleApiRequest, sendIndexPage, sendPveError, sendUnknownMethod } from './server.ts';
 import { initialCluster } from './state.ts';
+import { taskRoutes } from './tasks-api.ts';
 import { TaskEngine } from './tasks.ts';
 import type { TaskTiming } from './tasks.ts';
 
@@ -54,6 +56,9 @@ export interface ProxmoxEmulator {
 
 export const DEFAULT_STORAGE_LOCK_TIMEOUT_MS = 10_000;
 
+/** pveproxy answers other methods with `501 method '<X>' not available`. */
+const KNOWN_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
+
 export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions = {}): Promise<ProxmoxEmulator> {
   const restored = options.stateFile ? await loadStateFile(options.stateFile) : undefined;
   const nodes = restored?.cluster.nodes ?? (options.nodes && options.nodes.length > 0 ? [...options.nodes] : ['pve1']);
@@ -73,7 +78,7 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions = {})
   const cluster = new Cluster(restored?.cluster ?? initialCluster(nodes), tasks, () => timing);
   const faults = new FaultInjector();
   const counters: RequestCounters = { total: 0, byRoute: {} };
-  const router = new Router([ticketRoute(credentials), ticketProbeRoute, ...clusterRoutes, ...qemuRoutes]);
+  const router = new Router([ticketRoute(credentials), ticketProbeRoute, ...clusterRoutes, ...nodeRoutes, ...taskRoutes, ...qemuRoutes]);
 
   // Reset restores the cluster (and forgets tasks); fault rules and timing stay as configured.
   const reset = async () => {
@@ -88,6 +93,10 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions = {})
       return handleControlRequest(req, res, url, { cluster: () => cluster, faults, timing, counters, reset });
     }
     const method = req.method ?? 'GET';
+    if (!KNOWN_METHODS.has(method)) {
+      req.resume();
+      return sendUnknownMethod(res, method);
+    }
     const relative = url.pathname.startsWith(`${API_PREFIX}/`) ? url.pathname.slice(API_PREFIX.length) : url.pathname;
     const route = `${method} ${router.template(method, relative)}`;
     counters.total += 1;
@@ -95,7 +104,9 @@ export async function startProxmoxEmulator(options: ProxmoxEmulatorOptions = {})
     if (await faults.apply(req, res, (response, status, message) => sendPveError(response, status, message))) return;
     if (url.pathname !== API_PREFIX && !url.pathname.startsWith(`${API_PREFIX}/`)) {
       req.resume();
-      return sendPveError(res, 501, 'no such uri');
+      if (url.pathname === '/' && method === 'GET') return sendIndexPage(res, nodes[0]!);
+      // `/api2/<other format>` is "no such uri"; any other path is a missing file of the web UI.
+      return sendPveError(res, 501, url.pathname.startsWith('/api2/') ? 'no such uri' : `no such file '${url.pathname}'`);
     }
     return handleApiRequest(req, res, url, { cluster: () => cluster, credentials, router, certificatePem: tls.cert });
   };

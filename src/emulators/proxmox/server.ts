@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { readBody } from '../shared/server.ts';
 import type { ApiContext } from './api-types.ts';
 import { ResultWithAttributes } from './api-types.ts';
@@ -31,10 +32,32 @@ function standardHeaders(): Record<string, string> {
   };
 }
 
-export function sendData(res: ServerResponse, body: Record<string, unknown>): void {
-  const text = JSON.stringify(body);
-  res.writeHead(200, 'OK', { ...standardHeaders(), 'content-type': 'application/json;charset=UTF-8', 'content-length': String(Buffer.byteLength(text)) });
-  res.end(text);
+/** pveproxy gzips bodies over 1 KiB for clients that accept it. */
+const GZIP_THRESHOLD_BYTES = 1024;
+
+export function sendData(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {
+  let content: Buffer = Buffer.from(JSON.stringify(body));
+  const headers: Record<string, string> = { ...standardHeaders(), 'content-type': 'application/json;charset=UTF-8' };
+  if (content.length > GZIP_THRESHOLD_BYTES && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    content = gzipSync(content);
+    headers['content-encoding'] = 'gzip';
+  }
+  headers['content-length'] = String(content.length);
+  res.writeHead(200, 'OK', headers);
+  res.end(content);
+}
+
+/** Requests pveproxy refuses before looking at the path: methods other than GET, POST, PUT and DELETE. */
+export function sendUnknownMethod(res: ServerResponse, method: string): void {
+  res.writeHead(501, reasonPhrase(`method '${method}' not available`), { ...standardHeaders(), 'content-length': '0', connection: 'close' });
+  res.end();
+}
+
+/** What pveproxy answers for `/`: the web UI's page (here only its title). */
+export function sendIndexPage(res: ServerResponse, nodeName: string): void {
+  const html = `<!DOCTYPE html>\n<html>\n  <head>\n    <title>${nodeName} - Proxmox Virtual Environment</title>\n  </head>\n  <body></body>\n</html>\n`;
+  res.writeHead(200, 'OK', { ...standardHeaders(), 'content-type': 'text/html;charset=UTF-8', 'content-length': String(Buffer.byteLength(html)) });
+  res.end(html);
 }
 
 /** An API error: status line with the message's first line, body `{"data":null,"message":…,"errors"?}`. */
@@ -112,8 +135,8 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     const params = validateParams(raw, matched.route.params);
     const context: ApiContext = { cluster: deps.cluster(), params, authId, certificatePem: deps.certificatePem };
     const result = await matched.route.handler(context);
-    if (result instanceof ResultWithAttributes) sendData(res, { data: result.data, ...result.attributes });
-    else sendData(res, { data: result ?? null });
+    if (result instanceof ResultWithAttributes) sendData(req, res, { data: result.data, ...result.attributes });
+    else sendData(req, res, { data: result ?? null });
   } catch (error) {
     if (error instanceof PveError) return sendPveError(res, error.status, error.message, error.errors);
     const message = error instanceof Error ? error.message : String(error);

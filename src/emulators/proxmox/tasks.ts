@@ -104,6 +104,8 @@ export class TaskEngine {
   readonly #running = new Set<Promise<void>>();
   readonly #locks = new StorageLocks();
   #abort = new AbortController();
+  /** One controller per running task, so a single task can be stopped (`DELETE …/tasks/{upid}`). */
+  readonly #taskAborts = new Map<string, AbortController>();
   #nextPid = 0x1000 + randomInt(0x10000);
   readonly #pstart = 0x1000000 + randomInt(0xffffff);
 
@@ -127,7 +129,9 @@ export class TaskEngine {
 
   async #run(task: TaskRecord, spec: TaskSpec): Promise<void> {
     let warnings = 0;
-    const signal = this.#abort.signal;
+    const own = new AbortController();
+    this.#taskAborts.set(task.upid, own);
+    const signal = AbortSignal.any([this.#abort.signal, own.signal]);
     const timing = this.timing();
     const context: TaskContext = {
       timing,
@@ -175,6 +179,15 @@ export class TaskEngine {
     }
     task.endtime = nowSeconds();
     task.status = 'stopped';
+    this.#taskAborts.delete(task.upid);
+  }
+
+  /** Interrupts one running task (its undo step runs); false when it is not running. */
+  stop(upid: string): boolean {
+    const controller = this.#taskAborts.get(upid);
+    if (!controller) return false;
+    controller.abort();
+    return true;
   }
 
   /** Waits until the task stops or `timeoutMs` passes; returns the task when it stopped. */

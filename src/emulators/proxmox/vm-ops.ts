@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Cluster } from './cluster.ts';
-import { diskVolume, formatSize, isTemplate, parseSizeBytes } from './cluster.ts';
+import { diskVolume, formatSize, parseSizeBytes } from './cluster.ts';
 import { handlerError, parameterError } from './errors.ts';
 import { GiB, newSmbiosUuid, nowSeconds, randomMac } from './state.ts';
 import type { VmRecord } from './state.ts';
@@ -175,6 +175,3 @@ export function parseDeleteList(params: ParsedParams): string[] {
   return keys;
 }
 
-export function vmTemplateFlag(vm: VmRecord): 0 | 1 {
-  return isTemplate(vm) ? 1 : 0;
-}

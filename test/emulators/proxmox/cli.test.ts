@@ -68,6 +68,32 @@ describe('extorch emulate proxmox (CLI)', () => {
     }
   });
 
+  it('reports a busy port, a bad node name and a foreign state file in one line', async () => {
+    const { child: first, ready } = await spawnEmulator(['--port', '0']);
+    try {
+      const port = new URL(String(ready.url)).port;
+      const cases: Array<[string[], RegExp]> = [
+        [['--port', port], new RegExp(`^extorch: Cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use\\n$`)],
+        [['--port', '0', '--nodes', 'pve1,bad.name'], /^extorch: Invalid node name 'bad\.name'\n$/],
+        [['--port', '0', '--state', 'package.json'], /^extorch: State file package\.json is not an extorch Proxmox emulator state/],
+      ];
+      for (const [args, expected] of cases) {
+        const child = spawn(process.execPath, ['dist/extorch.js', 'emulate', 'proxmox', ...args], { stdio: 'pipe' });
+        let stderr = '';
+        let stdout = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        const [code] = await once(child, 'exit');
+        assert.equal(code, 1);
+        assert.equal(stdout, '');
+        assert.match(stderr, expected);
+      }
+    } finally {
+      first.kill('SIGTERM');
+      await once(first, 'exit');
+    }
+  });
+
   it('rejects an invalid port', async () => {
     const child = spawn(process.execPath, ['dist/extorch.js', 'emulate', 'proxmox', '--port', '70000'], { stdio: 'pipe' });
     let stderr = '';

@@ -73,6 +73,16 @@ describe('proxmox emulator: listings, filters and less common options', () => {
     assert.equal((await api.get(`/nodes/pve2/tasks/${encodeURIComponent(upid)}/status`)).json!.errors !== undefined, true, 'a task is only found on its node');
   });
 
+  it('stops a running task with DELETE, which undoes its work', async () => {
+    await api.control('PUT', 'config', { taskDurationMs: 5000 });
+    const upid = String(await api.ok('POST', '/nodes/pve1/qemu/9000/clone', { newid: 714, name: 'doomed' }));
+    assert.deepEqual((await api.delete(`/nodes/pve1/tasks/${encodeURIComponent(upid)}`)).json, { data: null });
+    assert.equal((await api.waitTask(upid)).exitstatus, 'clone failed: interrupted by signal');
+    assert.equal((await api.get('/nodes/pve1/qemu/714/config')).status, 500, 'the half-made clone is gone');
+    const again = await api.delete(`/nodes/pve1/tasks/${encodeURIComponent(upid)}`);
+    assert.deepEqual(again.json, { data: null }, 'stopping a finished task is harmless');
+  });
+
   it('clones from a snapshot', async () => {
     await api.control('POST', 'vms', { node: 'pve1', vmid: 705, name: 'source' });
     await api.runTask('POST', '/nodes/pve1/qemu/705/snapshot', { snapname: 'before' });

@@ -23,6 +23,16 @@ describe('proxmox emulator: wire protocol and authentication', () => {
     assert.ok(response.headers.expires);
   });
 
+  it('gzips large answers for clients that accept it', async () => {
+    const response = await api.http.request({ method: 'GET', path: '/api2/json/cluster/resources', headers: { authorization: api.authorization!, 'accept-encoding': 'gzip' }, timeoutMs: 5000 });
+    assert.equal(response.headers['content-encoding'], 'gzip');
+    const { gunzipSync } = await import('node:zlib');
+    const body = JSON.parse(gunzipSync(response.body).toString()) as { data: unknown[] };
+    assert.ok(body.data.length > 5);
+    const small = await api.http.request({ method: 'GET', path: '/api2/json/version', headers: { authorization: api.authorization!, 'accept-encoding': 'gzip' }, timeoutMs: 5000 });
+    assert.equal(small.headers['content-encoding'], undefined);
+  });
+
   it('lists nodes as online', async () => {
     const nodes = (await api.ok('GET', '/nodes')) as Array<{ node: string; status: string }>;
     assert.deepEqual(
@@ -101,6 +111,9 @@ describe('proxmox emulator: wire protocol and authentication', () => {
       const withCsrf = await api.call('POST', '/nodes/pve1/qemu/9000/clone', { newid: 500, name: 'via-ticket' }, { headers: { ...cookie, csrfpreventiontoken: csrf } });
       assert.equal(withCsrf.status, 200);
       assert.match(String(withCsrf.data), /:qmclone:9000:root@pam:$/);
+      const renewed = await api.post('/access/ticket', { username: 'root@pam', password: ticket });
+      assert.equal(renewed.status, 200, 'a valid ticket renews itself');
+      assert.equal((await api.post('/access/ticket', { username: 'root@pam', password: ticket.replace(/::.*/, '::AAAA') })).status, 401);
       const forged = await api.call('GET', '/nodes', {}, { headers: { cookie: `PVEAuthCookie=${ticket.replace(/::.*/, '::AAAA')}` } });
       assert.equal(forged.status, 401);
       assert.equal(forged.statusText, 'permission denied - invalid PVE ticket');
@@ -124,6 +137,14 @@ describe('proxmox emulator: wire protocol and authentication', () => {
     assert.deepEqual(unknown.json, { data: null, message: "Method 'GET /nodes/pve1/lxc-nope' not implemented\n" });
     const wrongMethod = await api.call('PATCH', '/version');
     assert.equal(wrongMethod.status, 501);
+    assert.equal(wrongMethod.statusText, "method 'PATCH' not available");
+    assert.equal(wrongMethod.json, undefined);
+    const wrongFormat = await api.http.request({ method: 'GET', path: '/api2/xml/version', timeoutMs: 5000 });
+    assert.equal(wrongFormat.statusText, 'no such uri');
+    const notAFile = await api.http.request({ method: 'GET', path: '/pve2/missing.js', timeoutMs: 5000 });
+    assert.equal(notAFile.statusText, "no such file '/pve2/missing.js'");
+    const page = await api.http.request({ method: 'GET', path: '/', timeoutMs: 5000 });
+    assert.match(page.body.toString(), /<title>pve1 - Proxmox Virtual Environment<\/title>/);
     const body = await api.http.request({ method: 'GET', path: '/api2/json/version', headers: { authorization: api.authorization!, 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=b', timeoutMs: 5000 });
     assert.equal(body.status, 501);
     assert.equal(body.statusText, "Unexpected content for method 'GET'");

@@ -139,6 +139,16 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/104/status/start'), "bridge 'vmbr7' does not exist");
   });
 
+  it('refuses to destroy a protected VM', async () => {
+    await api.control('POST', 'vms', { node: 'pve1', vmid: 110, name: 'precious' });
+    await api.put('/nodes/pve1/qemu/110/config', { protection: 1 });
+    const refused = await api.delete('/nodes/pve1/qemu/110');
+    assert.equal(refused.status, 500);
+    assert.equal(refused.statusText, "can't remove VM 110 - protection mode enabled");
+    await api.put('/nodes/pve1/qemu/110/config', { delete: 'protection' });
+    assert.equal(await api.runTask('DELETE', '/nodes/pve1/qemu/110'), 'OK');
+  });
+
   it('a VM is only found on its own node', async () => {
     await createIsoVm(105);
     const wrongNode = await api.get('/nodes/pve2/qemu/105/config');

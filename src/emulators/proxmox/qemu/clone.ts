@@ -11,7 +11,8 @@ import { parsePropertyString, printPropertyString } from '../validation.ts';
 import { convertDisksToBase, withNewMacs } from '../vm-ops.ts';
 import { removeVm, sleepTaskDuration, startTask } from './shared.ts';
 
-/** `…/clone` (linked and full, across nodes from shared storage) and `…/template`. */
+// `…/clone` (linked and full, across nodes from shared storage) and `…/template`.
+
 export function cloneVm(context: ApiContext): unknown {
   const { cluster, params } = context;
   const node = str(params, 'node')!;
@@ -58,10 +59,10 @@ export function cloneVm(context: ApiContext): unknown {
       // qemu-server wraps every failure of the copy in "clone failed: …".
       try {
         await copyDisks(task, newDrives);
+        await sleepTaskDuration(task);
       } catch (error) {
         throw new TaskFailure(`clone failed: ${(error as Error).message}`);
       }
-      await sleepTaskDuration(task);
       task.failIfInjected();
       if (!cluster.data.vms.includes(clone)) throw new TaskFailure(`clone failed: unable to create VM ${newid}: config file vanished`);
       const config: Record<string, string> = withNewMacs({ ...sourceConfig, ...newDrives });

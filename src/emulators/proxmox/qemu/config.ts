@@ -9,7 +9,8 @@ import { configForApi, configSettings, normaliseSetting, parseDeleteList, withAl
 import type { NormalisedSetting } from '../vm-ops.ts';
 import { requireRootForSkiplock, sleepTaskDuration, startTask } from './shared.ts';
 
-/** `…/config`: read, and the synchronous (PUT) and asynchronous (POST) updates of update_vm_api. */
+// `…/config`: read, and the synchronous (PUT) and asynchronous (POST) updates of update_vm_api.
+
 export function readConfig({ cluster, params }: ApiContext): unknown {
   const snapname = str(params, 'snapshot');
   if (snapname && flag(params, 'current')) {

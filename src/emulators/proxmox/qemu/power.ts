@@ -20,7 +20,8 @@ import {
   startTask,
 } from './shared.ts';
 
-/** `…/status/*`: current status and the power actions, with the real sync-vs-task state rules. */
+// `…/status/*`: current status and the power actions, with the real sync-vs-task state rules.
+
 export function currentStatus({ cluster, params }: ApiContext): unknown {
   const vm = cluster.vmOnNode(str(params, 'node')!, num(params, 'vmid')!);
   return {

@@ -11,7 +11,8 @@ import { currentStatus, rebootVm, resetVm, resumeVm, startVm, statusIndex, stopV
 import { createSnapshot, deleteSnapshot, listSnapshots, rollbackSnapshot, snapshotIndex } from './snapshots.ts';
 import { createVm, destroyVm, listVms, vmIndex } from './vms.ts';
 
-/** The `/nodes/{node}/qemu` route table with each endpoint's parameter spec. */
+// The `/nodes/{node}/qemu` route table with each endpoint's parameter spec.
+
 const CONFIG_EXTRAS: ParamSchema = {
   delete: { type: 'string', optional: true, format: configIdListFormat },
   revert: { type: 'string', optional: true, format: configIdListFormat },

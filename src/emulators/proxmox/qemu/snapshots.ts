@@ -7,7 +7,8 @@ import { nowSeconds } from '../state.ts';
 import { markRunning, markStopped } from '../vm-ops.ts';
 import { loadForTask, sleepTaskDuration, startTask } from './shared.ts';
 
-/** `…/snapshot`: list, create, delete and rollback, each holding its snapshot lock while it runs. */
+// `…/snapshot`: list, create, delete and rollback, each holding its snapshot lock while it runs.
+
 export function listSnapshots({ cluster, params }: ApiContext): unknown {
   const vm = cluster.vmOnNode(str(params, 'node')!, num(params, 'vmid')!);
   const entries: Array<Record<string, unknown>> = vm.snapshots.map((snapshot) => ({

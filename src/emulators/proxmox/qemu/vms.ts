@@ -9,7 +9,8 @@ import { configSettings, convertDisksToBase, defaultBootOrder, freshIdentity, ma
 import type { NormalisedSetting } from '../vm-ops.ts';
 import { loadForTask, qmpStatus, removeVm, requireRootForSkiplock, sleepTaskDuration, startTask, vmSummary } from './shared.ts';
 
-/** VM list, create, directory index and destroy. */
+// VM list, create, directory index and destroy.
+
 export function listVms({ cluster, params }: ApiContext): unknown {
   const node = str(params, 'node')!;
   cluster.requireNode(node);
@@ -41,10 +42,10 @@ export function createVm(context: ApiContext): unknown {
       let config: Record<string, string>;
       try {
         config = await materialise(cluster, task, node, vmid, settings, allocated);
+        await sleepTaskDuration(task);
       } catch (error) {
         throw new TaskFailure(`unable to create VM ${vmid} - ${(error as Error).message}`);
       }
-      await sleepTaskDuration(task);
       task.failIfInjected();
       Object.assign(config, freshIdentity(), { ...config });
       const boot = config.boot ?? defaultBootOrder(config);
