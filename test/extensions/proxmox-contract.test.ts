@@ -9,6 +9,7 @@ import {
   removePayloadDirectory,
   runExecutable,
   spawnExecutable,
+  startExecutable,
   withPreparedVmid,
   type ExecutableResult,
 } from '../helpers/proxmox.ts';
@@ -334,17 +335,30 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
       assert.ok(!result.stdout.includes(wrong));
     });
 
-    it('timeout while a clone is still running: reported, and the next create of the instance removes the leftover', async () => {
+    it('timeout while a clone is still running: the clone task is stopped and nothing is left', async () => {
       await harness.configure({ taskDurationMs: 4_000 });
+      const started = Date.now();
+      const error = await fail('create', instancePayload(harness, { uuid: testUuid() }), 3);
+      // The 2.7 s deadline starts once the process runs; a loaded machine adds up to a second of Node start-up.
+      assert.ok(Date.now() - started < 4_000, `took ${Date.now() - started} ms`);
+      assert.equal(error, 'Timed out waiting for task qmclone of VM 9000 to finish');
+      await assertNoGuests();
+    });
+
+    it('killed by CloudStack mid-clone: the next create of the instance removes the leftover', async () => {
+      await harness.configure({ taskDurationMs: 1_500 });
       const uuid = testUuid();
       const payload = instancePayload(harness, { uuid, virtualmachine: { template_id: '9000', vm_name: 'slow01' } });
-      const error = await fail('create', payload, 3);
-      assert.match(error, /^Timed out waiting for task qmclone of VM 9000 to finish \(cleanup incomplete: remove VM \d+: /);
-      // The clone finishes after the invocation ended: an untagged VM with our name and description is left.
-      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      const { child, result } = await startExecutable('create', payload, 600);
+      await waitFor(async () => (await harness.guests()).some((vm) => vm.lock === 'clone' || vm.config['lock'] === 'clone'));
+      child.kill('SIGKILL'); // what CloudStack's destroyForcibly does when its wait expires
+      assert.equal((await result).exitCode, null);
+      // The clone finishes after its invoker died: an untagged VM with our name and description is left.
+      await waitFor(async () => (await harness.guests()).some((vm) => vm.name === 'slow01'));
       const leftovers = await harness.guests();
       assert.equal(leftovers.length, 1);
       assert.equal(leftovers[0]!.name, 'slow01');
+      assert.equal(leftovers[0]!.tags ?? '', '');
       await harness.configure({ taskDurationMs: 0 });
       assert.deepEqual(await succeed('create', payload), { status: 'success', message: 'Instance created' });
       const guests = await harness.guests();
@@ -358,7 +372,8 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
       await harness.addFault({ method: 'POST', path: '/status/start$', latencyMs: 8_000, times: 1 });
       const started = Date.now();
       const error = await fail('create', instancePayload(harness, { uuid: testUuid() }), 3);
-      assert.ok(Date.now() - started < 3_500, `took ${Date.now() - started} ms`);
+      // The 2.7 s deadline starts once the process runs; a loaded machine adds up to a second of Node start-up.
+      assert.ok(Date.now() - started < 4_000, `took ${Date.now() - started} ms`);
       assert.match(error, /Timed out/);
       await assertNoGuests();
     });
@@ -372,6 +387,14 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
     }
   });
 });
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 async function closedPort(): Promise<number> {
   const server = net.createServer();
