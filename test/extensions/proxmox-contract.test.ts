@@ -280,6 +280,16 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
       await assertNoGuests();
     });
 
+    it('TLS verification stays on when the cluster CA is given in tls_ca_certificate', async () => {
+      const pem = harness.emulator.certificatePem;
+      const payload = instancePayload(harness, { uuid: testUuid(), host: { verify_tls_certificate: 'true', tls_ca_certificate: pem } });
+      assert.deepEqual((await succeed('prepare', payload))['details'], { proxmox_vmid: '100' });
+      assert.equal(
+        await fail('prepare', instancePayload(harness, { host: { tls_ca_certificate: 'not a certificate' } })),
+        'Invalid tls_ca_certificate: expected PEM certificates (-----BEGIN CERTIFICATE----- …)',
+      );
+    });
+
     it('a failing task: the created VM is removed and the task error reported', async () => {
       await harness.configure({ failTasks: { qmstart: 'start failed: QEMU exited with code 1' } });
       const uuid = testUuid();
