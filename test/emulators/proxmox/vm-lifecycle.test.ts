@@ -47,6 +47,9 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     assert.equal(config.tags, 'cloudstack;uuid-1');
     assert.equal(config.description, 'owner=uuid-1');
     assert.match(String(config.digest), /^[0-9a-f]{40}$/);
+    assert.match(String(config.smbios1), /^uuid=[0-9a-f-]{36}$/);
+    assert.match(String(config.vmgenid), /^[0-9a-f-]{36}$/);
+    assert.match(String(config.meta), /^creation-qemu=[\d.]+,ctime=\d+$/);
     const content = (await api.ok('GET', '/nodes/pve1/storage/local-lvm/content')) as Array<{ volid: string; vmid: number; size: number }>;
     assert.deepEqual(
       content.map((volume) => [volume.volid, volume.vmid, volume.size]),
