@@ -92,8 +92,12 @@ export function deleteSnapshot(context: ApiContext): unknown {
       lockedVm = vm;
       await sleepTaskDuration(task);
       task.failIfInjected();
-      for (const child of vm.snapshots) if (child.parent === snapname) child.parent = snapshot.parent;
-      if (!snapshot.parent) for (const child of vm.snapshots) if (child.parent === undefined) delete child.parent;
+      // Children of the deleted snapshot now descend from its parent (or from nothing).
+      for (const child of vm.snapshots) {
+        if (child.parent !== snapname) continue;
+        if (snapshot.parent) child.parent = snapshot.parent;
+        else delete child.parent;
+      }
       if (vm.parent === snapname) {
         if (snapshot.parent) vm.parent = snapshot.parent;
         else delete vm.parent;
