@@ -59,7 +59,7 @@ describe('proxmox emulator: snapshots', () => {
   });
 
   it('holds a snapshot lock while the task runs', async () => {
-    await api.control('PUT', 'config', { taskDurationMs: 150 });
+    await api.control('PUT', 'config', { taskDurationMs: 1000 });
     const upid = String(await api.ok('POST', '/nodes/pve1/qemu/300/snapshot', { snapname: 'slow' }));
     await new Promise((resolve) => setTimeout(resolve, 30));
     assert.equal((await status()).lock, 'snapshot');

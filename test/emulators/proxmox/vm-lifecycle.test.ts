@@ -64,7 +64,7 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
   });
 
   it('reserves the vmid with lock: create while the create task runs', async () => {
-    await api.control('PUT', 'config', { taskDurationMs: 150 });
+    await api.control('PUT', 'config', { taskDurationMs: 1500 });
     const upid = String(await api.ok('POST', '/nodes/pve1/qemu', { vmid: 101, name: 'slow', memory: 512 }));
     const list = (await api.ok('GET', '/nodes/pve1/qemu')) as Array<Record<string, unknown>>;
     assert.equal(list.find((vm) => vm.vmid === 101)!.lock, 'create');
