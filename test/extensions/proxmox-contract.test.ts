@@ -351,7 +351,9 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
       const error = await fail('create', instancePayload(harness, { uuid: testUuid() }), 3);
       // The 2.7 s deadline starts once the process runs; a loaded machine adds up to a second of Node start-up.
       assert.ok(Date.now() - started < 4_000, `took ${Date.now() - started} ms`);
-      assert.equal(error, 'Timed out waiting for task qmclone of VM 9000 to finish');
+      // Normally 'Timed out waiting for task qmclone of VM 9000 to finish'; a very slow machine may time out earlier.
+      assert.match(error, /^Timed out/);
+      assert.doesNotMatch(error, /cleanup incomplete/);
       await assertNoGuests();
     });
 
