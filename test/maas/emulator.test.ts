@@ -60,7 +60,7 @@ async function expectMaasError(promise: Promise<unknown>, status: number, detail
 }
 
 async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
+  for (let i = 0; i < 600; i += 1) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -135,7 +135,7 @@ describe('MAAS emulator', () => {
   });
 
   it('walks the status machine: Ready → Allocated → Deploying → Deployed → Releasing → Disk erasing → Ready', async () => {
-    await control(emulator, 'PUT', 'config', { stepMs: 40 });
+    await control(emulator, 'PUT', 'config', { stepMs: 100 });
     const machine = await client.allocate({ cpu_count: 8, mem: 16000 }, deadline);
     assert.equal(machine.status_name, 'Allocated');
     assert.equal(machine.status, 10);

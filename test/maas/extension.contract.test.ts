@@ -15,6 +15,7 @@ interface MachineState {
   osystem: string;
   distroSeries: string;
   userData: string | null;
+  lastReleaseErase: boolean | null;
   interfaces: Array<{ mac: string }>;
 }
 
@@ -113,10 +114,10 @@ describe('extorch-maas executable against the MAAS emulator', () => {
     assert.equal(deleted.json.message, `Instance deleted or not found (${systemId})`);
     state = await machine(harness, systemId);
     assert.ok(['Releasing', 'Disk erasing', 'Ready'].includes(state.statusName), state.statusName);
-    // Erase is on by default: the machine passes through Disk erasing before it is Ready again.
+    assert.equal(state.lastReleaseErase, true, 'erase is on by default');
     const reqs = ((await harness.control('GET', 'requests')) as { byRoute: Record<string, number> }).byRoute;
     assert.equal(reqs['POST machines/{system_id}/?op=release'], 1);
-    for (let i = 0; i < 50 && (await machine(harness, systemId)).statusName !== 'Ready'; i += 1) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 300 && (await machine(harness, systemId)).statusName !== 'Ready'; i += 1) await new Promise((r) => setTimeout(r, 10));
     state = await machine(harness, systemId);
     assert.equal(state.statusName, 'Ready');
     assert.equal(state.owner, null);
@@ -142,8 +143,7 @@ describe('extorch-maas executable against the MAAS emulator', () => {
       // Detail values are trimmed (CloudStack details are single strings); the YAML is unchanged otherwise.
       assert.equal(Buffer.from(state.userData ?? '', 'base64').toString('utf8'), '#cloud-config\npackages: [htop]');
       assert.equal((await harness.invoke('delete', payload)).json.erase, false);
-      await new Promise((r) => setTimeout(r, 20));
-      assert.equal((await machine(harness, systemId)).statusName, 'Releasing', 'no Disk erasing step without erase');
+      assert.equal((await machine(harness, systemId)).lastReleaseErase, false, 'released without erase');
     } finally {
       await harness.control('PUT', 'config', { stepMs: 0 });
     }
@@ -196,7 +196,8 @@ describe('extorch-maas executable against the MAAS emulator', () => {
       const systemId = (prepared.json.details as Record<string, string>)['External:maas_system_id']!;
       const started = Date.now();
       const created = await harness.invoke('create', applyPrepare(base, prepared.json), 2);
-      assert.ok(Date.now() - started < 5_000);
+      // Finished (machine released) within the 2 s CloudStack allows, plus process start-up under load.
+      assert.ok(Date.now() - started < 8_000);
       assert.equal(created.code, 1);
       assert.match(String(created.json.error), new RegExp(`^Timed out waiting for MAAS machine ${systemId} to be Deployed; the machine was released$`));
       assert.notEqual((await machine(harness, systemId)).statusName, 'Deploying');

@@ -38,6 +38,8 @@ export interface EmulatedMachine {
   pool: string;
   zone: string;
   locked: boolean;
+  /** Whether the last `op=release` asked for a disk erase (inspection for tests; MAAS logs it as an event). */
+  lastReleaseErase: boolean | null;
   interfaces: EmulatedInterface[];
 }
 
@@ -145,6 +147,7 @@ export function makeMachine(index: number, systemId: string, spec: MachineSpec =
     pool: spec.pool ?? 'default',
     zone: spec.zone ?? 'default',
     locked: false,
+    lastReleaseErase: null,
     interfaces,
   };
 }

@@ -248,6 +248,7 @@ export class MaasStore {
       throw new MaasHttpError(409, `Machine cannot be released in its current state ('${statusName(machine.status)}').`);
     }
     this.#cancel(machine.systemId);
+    machine.lastReleaseErase = erase;
     this.#move(machine, NodeStatus.RELEASING, 'Releasing');
     this.#setPower(machine, 'off');
     this.#schedule(machine, this.config.releaseMs, () => this.#finishRelease(machine, erase));

@@ -7,14 +7,16 @@ import { COMPENSATION_BUDGET_MS, DEPLOY_POLL_POLICY, describeMachineState, pollU
 
 /**
  * Deploy parameters. Without `distro_series` MAAS uses its configured default Ubuntu release (as MAAS's
- * documentation says); `os` selects another operating system.
+ * documentation says). MAAS's deploy operation takes the OS inside `distro_series` (`centos/centos8-stream`),
+ * so `os` is folded into it; `os` alone is passed as `osystem` for MAAS versions that read it.
  */
 export function deployParams(payload: Payload): DeployParams {
-  const distroSeries = readInstanceOption(payload, 'distro_series');
+  const series = readInstanceOption(payload, 'distro_series');
   const osystem = readInstanceOption(payload, 'os');
   const userData = readUserData(payload);
+  const distroSeries = series && osystem && !series.includes('/') ? `${osystem}/${series}` : series;
   return {
-    ...(osystem ? { osystem } : {}),
+    ...(osystem && !series ? { osystem } : {}),
     ...(distroSeries ? { distro_series: distroSeries } : {}),
     ...(userData ? { user_data: userData } : {}),
     comment: `CloudStack instance ${payload.virtualmachinename ?? ''}`.trim(),
@@ -53,7 +55,11 @@ export const create: ActionHandler = async (payload, { deadline }) =>
       if (hostname && hostname !== current.hostname) await client.updateMachine(systemId, { hostname }, deadline);
       if (current.status !== MaasNodeStatus.DEPLOYING) await client.deploy(systemId, params, deadline);
       const deployed = await waitUntilDeployed(client, systemId, deadline);
-      return createdAnswer(deployed, { ...(hostname ? { hostname } : {}), ...(params.osystem ? { osystem: params.osystem } : {}), ...(params.distro_series ? { distro_series: params.distro_series } : {}) });
+      return createdAnswer(deployed, {
+        ...(hostname ? { hostname } : {}),
+        ...(params.osystem ? { osystem: params.osystem } : {}),
+        ...(params.distro_series ? { distro_series: params.distro_series } : {}),
+      });
     } catch (error) {
       const undo = await releaseAfterFailure(client, systemId, payload);
       throw new ExtensionError(`${failureMessage(error, systemId)}${undo}`);
