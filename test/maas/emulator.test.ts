@@ -181,6 +181,15 @@ describe('MAAS emulator', () => {
     await waitFor(async () => (await client.readMachine(id, deadline))?.status_name === 'Deployed', 'Deployed');
   });
 
+  it('aborts a deployment back to Allocated and refuses to abort a machine at rest', async () => {
+    await control(emulator, 'PUT', 'config', { stepMs: 60_000 });
+    const machine = await client.allocate({}, deadline);
+    await client.deploy(machine.system_id, {}, deadline);
+    const aborted = await client.abort(machine.system_id, deadline);
+    assert.deepEqual([aborted?.status_name, aborted?.power_state], ['Allocated', 'off']);
+    await expectMaasError(client.abort(machine.system_id, deadline), 409, "Node cannot be aborted in its current state ('Allocated').");
+  });
+
   it('allocates with constraints and answers 409 with the constraints when none matches', async () => {
     await control(emulator, 'POST', 'machines', { count: 1, cpuCount: 32, memory: 131072, architecture: 'arm64/generic', tags: ['gpu', 'nvme'], pool: 'gpu-pool', zone: 'rack-2' });
     const gpu = await client.allocate({ tags: ['gpu'], pool: 'gpu-pool', zone: 'rack-2', arch: 'arm64' }, deadline);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { parsePayload } from '../../src/contract/payload.ts';
 import { readConnection, readReleaseOptions, readUserData } from '../../src/extensions/maas/config.ts';
 import { deployParams } from '../../src/extensions/maas/create.ts';
+import { instanceNameOf } from '../../src/extensions/maas/power.ts';
 import { allocationConstraints, machineNics } from '../../src/extensions/maas/prepare.ts';
 import type { MaasMachine } from '../../src/clients/maas/index.ts';
 import { createPayload } from '../helpers/payloads.ts';
@@ -70,5 +71,11 @@ describe('MAAS extension options', () => {
       interface_set: [nic('00:00:00:00:00:01'), nic('00:00:00:00:00:02'), nic('00:00:00:00:00:03', { enabled: false }), nic('00:00:00:00:00:04', { type: 'bond' })],
     } as MaasMachine;
     assert.deepEqual(machineNics(machine).map((n) => n.mac_address), ['00:00:00:00:00:02', '00:00:00:00:00:01']);
+  });
+
+  it('keys statuses by the instance name CloudStack knows', () => {
+    assert.equal(instanceNameOf('i-2-45-vm'), 'i-2-45-VM');
+    assert.equal(instanceNameOf('i-2-45-VM'), 'i-2-45-VM');
+    assert.equal(instanceNameOf('web01'), 'web01');
   });
 });

@@ -56,6 +56,15 @@ export const status: ActionHandler = async (payload, { deadline }) =>
   });
 
 /**
+ * The name CloudStack knows for a machine's hostname. DNS names are case-insensitive and a MAAS may store
+ * `i-2-45-vm`; CloudStack's default internal names end in upper-case `VM`, so that form is restored.
+ */
+export function instanceNameOf(hostname: string): string {
+  const match = /^i-(\d+)-(\d+)-vm$/.exec(hostname);
+  return match ? `i-${match[1]}-${match[2]}-VM` : hostname;
+}
+
+/**
  * `statuses`: every machine allocated to this API key in one call (`op=list_allocated`), keyed by hostname.
  * `create` names each machine after the instance (`vm_name`, else its internal name), so the keys are names
  * CloudStack knows. The power state is MAAS's last known one, which is what makes one call enough.
@@ -64,6 +73,6 @@ export const statuses: ActionHandler = async (payload, { deadline }) =>
   withMaas(payload, async (client) => {
     const machines = await client.listAllocated(deadline);
     const states: Record<string, CloudStackPowerState> = {};
-    for (const machine of machines) states[machine.hostname] = toCloudStackPowerState(machine.power_state);
+    for (const machine of machines) states[instanceNameOf(machine.hostname)] = toCloudStackPowerState(machine.power_state);
     return { status: 'success', power_state: states };
   });
