@@ -162,6 +162,19 @@ describe('extorch-maas executable against the MAAS emulator', () => {
     assert.match(String(second.json.error), new RegExp(`^MAAS API error: 409 No available machine matches constraints: \\[\\('system_id', \\['${target.systemId}'\\]\\)`));
   });
 
+  it('undoes the allocation when the claimed machine cannot serve the instance, and omits an empty NIC list', async () => {
+    const [bare] = (await harness.control('POST', 'machines', { count: 1, interfaces: 0 })) as Array<{ systemId: string }>;
+    const pinned = createPayload({ host: hostDetails(harness.emulator), virtualmachine: { maas_system_id: bare!.systemId } });
+    const failed = await harness.invoke('prepare', pinned);
+    assert.equal(failed.code, 1);
+    assert.deepEqual(failed.json, { status: 'error', error: `No MAC address found on MAAS machine ${bare!.systemId}` });
+    for (let i = 0; i < 300 && (await machine(harness, bare!.systemId)).statusName !== 'Ready'; i += 1) await new Promise((r) => setTimeout(r, 10));
+    assert.equal((await machine(harness, bare!.systemId)).statusName, 'Ready', 'the allocation was released');
+    const noNics = await harness.invoke('prepare', createPayload({ host: hostDetails(harness.emulator), nics: [] }));
+    assert.equal(noNics.code, 0, noNics.stdout);
+    assert.ok(!('nics' in noNics.json), 'no nics key: an empty array would wipe CloudStack\'s NICs in the merge');
+  });
+
   it('reports when no machine matches the instance size, claiming nothing', async () => {
     const payload = createPayload({ host: hostDetails(harness.emulator), cpus: 64, ramBytes: 512 * 1024 ** 3 });
     const result = await harness.invoke('prepare', payload);

@@ -1,5 +1,5 @@
 import { parseMaasApiKey, parseMaasEndpoint, type MaasApiKey } from '../../clients/maas/index.ts';
-import { EXTERNAL_DETAIL_PREFIX, parseBooleanDetail, readDetail, readVmDetail } from '../../contract/details.ts';
+import { parseBooleanDetail, readDetail, readVmDetail } from '../../contract/details.ts';
 import { ExtensionError } from '../../contract/extension.ts';
 import type { Payload } from '../../contract/payload.ts';
 
@@ -108,4 +108,3 @@ export function readUserData(payload: Payload): string | undefined {
   return looksBase64 ? compact : Buffer.from(raw, 'utf8').toString('base64');
 }
 
-export { EXTERNAL_DETAIL_PREFIX };

@@ -63,7 +63,8 @@ function buildPrepareAnswer(client: MaasClient, payload: Payload, machine: MaasM
     return { ...(nic as Record<string, JsonValue>), ...(mac ? { mac } : {}) } as JsonObject;
   });
   return {
-    nics,
+    // An empty array would replace CloudStack's NIC list wholesale in the merge, so it is left out.
+    ...(nics.length > 0 ? { nics } : {}),
     details: {
       'External:maas_system_id': machine.system_id,
       'External:mac_address': bootMac,

@@ -1,4 +1,4 @@
-import { MaasClient, MaasNodeStatus, type MaasMachine } from '../../clients/maas/index.ts';
+import { MaasClient, type MaasMachine } from '../../clients/maas/index.ts';
 import { sleep, type Deadline } from '../../contract/deadline.ts';
 import { ExtensionError } from '../../contract/extension.ts';
 import type { Payload } from '../../contract/payload.ts';
@@ -64,4 +64,3 @@ export async function requireMachine(client: MaasClient, systemId: string, deadl
   return machine;
 }
 
-export { MaasNodeStatus };
