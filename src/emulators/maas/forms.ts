@@ -50,11 +50,12 @@ function parseMultipart(body: Buffer, boundary: string): Params {
   // sections[0] is the preamble; the last starts with "--" (the close delimiter).
   for (const section of sections.slice(1)) {
     if (section.startsWith('--')) break;
-    const part = section.replace(/^\r\n/, '').replace(/\r\n$/, '');
-    const headerEnd = part.indexOf('\r\n\r\n');
-    if (headerEnd < 0) throw new BodyFormatError('Malformed multipart body');
-    const headers = part.slice(0, headerEnd);
-    const value = part.slice(headerEnd + 4);
+    // Some MIME generators (Python's email package among them) end lines with a bare LF.
+    const part = section.replace(/^\r?\n/, '').replace(/\r?\n$/, '');
+    const separator = /\r?\n\r?\n/.exec(part);
+    if (!separator) throw new BodyFormatError('Malformed multipart body');
+    const headers = part.slice(0, separator.index);
+    const value = part.slice(separator.index + separator[0].length);
     const name = /name="([^"]*)"/i.exec(headers)?.[1];
     if (name === undefined) throw new BodyFormatError('Multipart part without a name');
     pairs.push([name, value]);
