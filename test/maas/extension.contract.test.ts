@@ -219,6 +219,28 @@ describe('extorch-maas executable against the MAAS emulator', () => {
     }
   });
 
+  it('deploys again after a failed attempt released the machine, and refuses to delete a machine now owned by someone else', async () => {
+    const base = createPayload({ host: hostDetails(harness.emulator) });
+    const prepared = await harness.invoke('prepare', base);
+    const systemId = (prepared.json.details as Record<string, string>)['External:maas_system_id']!;
+    const payload = applyPrepare(base, prepared.json);
+    await harness.control('PUT', 'config', { failNextDeployments: 1 });
+    assert.equal((await harness.invoke('create', payload)).code, 1);
+    for (let i = 0; i < 300 && (await machine(harness, systemId)).statusName !== 'Ready'; i += 1) await new Promise((r) => setTimeout(r, 10));
+    const retried = await harness.invoke('create', payload);
+    assert.equal(retried.code, 0, retried.stdout);
+    assert.equal((await machine(harness, systemId)).statusName, 'Deployed');
+    assert.equal((await harness.invoke('delete', payload)).code, 0);
+    for (let i = 0; i < 300 && (await machine(harness, systemId)).statusName !== 'Ready'; i += 1) await new Promise((r) => setTimeout(r, 10));
+    // Another MAAS user takes the machine; deleting the old instance must not report success for it.
+    const other = (await harness.control('POST', 'users', { username: `tenant-${Date.now()}` })) as { apikey: string };
+    const theirs = createPayload({ host: hostDetails(harness.emulator, { apikey: other.apikey }), virtualmachine: { maas_system_id: systemId } });
+    assert.equal((await harness.invoke('prepare', theirs)).code, 0);
+    const refused = await harness.invoke('delete', payload);
+    assert.equal(refused.code, 1);
+    assert.deepEqual(refused.json, { status: 'error', error: 'MAAS API error: 403 Forbidden' });
+  });
+
   it('rejects a malformed API key before any request', async () => {
     await harness.control('DELETE', 'requests');
     for (const apikey of ['only:two', 'a:b:c:d', 'no-colons', 'a::c']) {

@@ -138,8 +138,7 @@ function deploy(context: ApiContext, request: Request, machine: EmulatedMachine)
 
 const HOSTNAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
-function update(context: ApiContext, request: Request, machine: EmulatedMachine, user: EmulatedUser): Record<string, unknown> {
-  if (machine.owner !== user.username && !user.isSuperuser) throw new MaasHttpError(403, '');
+function update(context: ApiContext, request: Request, machine: EmulatedMachine): Record<string, unknown> {
   const hostname = request.params.get('hostname');
   if (hostname !== undefined) {
     if (!HOSTNAME_PATTERN.test(hostname)) throw new MaasHttpError(400, { hostname: [`Invalid hostname: Label cannot start or end with hyphen or contain invalid characters.`] });
@@ -234,7 +233,7 @@ function dispatch(context: ApiContext, path: string, request: Request): unknown 
     const machine = store.machineFor(user, segments[1]!);
     if (method === 'GET' && op === undefined) return machineView(machine);
     if (method === 'GET' && op === 'query_power_state') return { state: machine.powerState };
-    if (method === 'PUT' && op === undefined) return update(context, request, machine, user);
+    if (method === 'PUT' && op === undefined) return update(context, request, machine);
     if (method !== 'POST') throw unrecognised(request);
     const owned = user.isSuperuser || machine.owner === null || machine.owner === user.username;
     if (!owned) throw new MaasHttpError(403, '');

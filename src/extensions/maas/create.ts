@@ -3,7 +3,7 @@ import { Deadline, DeadlineExceededError } from '../../contract/deadline.ts';
 import { ExtensionError, type ActionHandler, type JsonObject } from '../../contract/extension.ts';
 import type { Payload } from '../../contract/payload.ts';
 import { desiredHostname, readInstanceOption, readReleaseOptions, readUserData, requireSystemId } from './config.ts';
-import { COMPENSATION_BUDGET_MS, DEPLOY_POLL_POLICY, describeMachineState, pollUntil, requireMachine, withMaas } from './session.ts';
+import { COMPENSATION_BUDGET_MS, DEPLOY_POLL_POLICY, describeMachineState, pollUntil, requireMachine, toCloudStackPowerState, withMaas } from './session.ts';
 
 /**
  * Deploy parameters. Without `distro_series` MAAS uses its configured default Ubuntu release (as MAAS's
@@ -52,6 +52,8 @@ export const create: ActionHandler = async (payload, { deadline }) =>
     const hostname = desiredHostname(payload);
     const params = deployParams(payload);
     try {
+      // A machine released by an earlier failed attempt is Ready again: claim it back before renaming it.
+      if (current.status === MaasNodeStatus.READY) await client.allocate({ system_id: systemId }, deadline);
       if (hostname && hostname !== current.hostname) await client.updateMachine(systemId, { hostname }, deadline);
       if (current.status !== MaasNodeStatus.DEPLOYING) await client.deploy(systemId, params, deadline);
       const deployed = await waitUntilDeployed(client, systemId, deadline);
@@ -101,6 +103,6 @@ function createdAnswer(machine: MaasMachine, requested: Record<string, string>):
     system_id: machine.system_id,
     hostname: machine.hostname,
     ip_addresses: [...(machine.ip_addresses ?? [])],
-    power_state: machine.power_state === 'on' ? 'poweron' : machine.power_state === 'off' ? 'poweroff' : 'unknown',
+    power_state: toCloudStackPowerState(machine.power_state),
   };
 }
