@@ -29,7 +29,9 @@ export interface EncodedBody {
  * send, even when there are no parameters). Each value is a text part; names are quoted with `"` escaped.
  */
 export function encodeMultipart(pairs: ReadonlyArray<readonly [string, string]>): EncodedBody {
-  const boundary = `extorch-${randomBytes(12).toString('hex')}`;
+  let boundary = `extorch-${randomBytes(12).toString('hex')}`;
+  // A value must never contain the delimiter, or it could end its part and forge another.
+  while (pairs.some(([, value]) => value.includes(boundary))) boundary = `extorch-${randomBytes(12).toString('hex')}`;
   const chunks: string[] = [];
   for (const [name, value] of pairs) {
     const safeName = name.replace(/["\r\n]/g, (c) => encodeURIComponent(c));

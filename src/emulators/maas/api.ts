@@ -48,7 +48,7 @@ function formBoolean(value: string | undefined): boolean {
   return !['', 'false', '0', 'off', 'no'].includes(value.trim().toLowerCase());
 }
 
-function positiveInteger(params: Params, name: string, errors: Record<string, string[]>): number | undefined {
+function nonNegativeNumber(params: Params, name: string, errors: Record<string, string[]>): number | undefined {
   const raw = params.get(name);
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
@@ -59,8 +59,9 @@ function positiveInteger(params: Params, name: string, errors: Record<string, st
   return value;
 }
 
+/** `arch=amd64` matches `amd64/generic` (any subarchitecture); `arch=amd64/generic` must match exactly. */
 function archMatches(machineArch: string, wanted: string): boolean {
-  return machineArch === wanted || machineArch.startsWith(`${wanted}/`) || (wanted.endsWith('/generic') && machineArch === wanted);
+  return machineArch === wanted || machineArch.startsWith(`${wanted}/`);
 }
 
 /** `POST machines/?op=allocate`: filters Ready machines by the constraints and claims the best fit. */
@@ -68,8 +69,8 @@ function allocate(context: ApiContext, request: Request): Record<string, unknown
   const token = requireToken(request);
   const { params } = request;
   const errors: Record<string, string[]> = {};
-  const cpuCount = positiveInteger(params, 'cpu_count', errors);
-  const mem = positiveInteger(params, 'mem', errors);
+  const cpuCount = nonNegativeNumber(params, 'cpu_count', errors);
+  const mem = nonNegativeNumber(params, 'mem', errors);
   if (Object.keys(errors).length > 0) throw new MaasHttpError(400, errors);
   const systemId = params.get('system_id');
   const name = params.get('name');
