@@ -1,16 +1,26 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { runUntilSignalled } from './lifecycle.ts';
 
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port '${value}'`);
-  return port;
+function parseNonNegativeInteger(label: string, max: number) {
+  return (value: string): number => {
+    const number = Number(value);
+    // InvalidArgumentError makes commander print one usage line instead of a stack trace.
+    if (!/^\d+$/.test(value) || number > max) throw new InvalidArgumentError(`Invalid ${label} '${value}'`);
+    return number;
+  };
 }
 
-function parseCount(value: string): number {
-  const count = Number(value);
-  if (!Number.isInteger(count) || count < 0 || count > 100_000) throw new Error(`Invalid machine count '${value}'`);
-  return count;
+/** One readable line on stderr and exit status 1, instead of a stack trace. */
+function fail(message: string): never {
+  process.stderr.write(`extorch: ${message}\n`);
+  process.exit(1);
+}
+
+function startFailure(error: unknown, port: number): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return `Cannot listen on 127.0.0.1:${port}: the port is in use`;
+  if (code === 'EACCES') return `Cannot listen on 127.0.0.1:${port}: permission denied`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** `extorch emulate <kind>`: runs one remote-service emulator on loopback until SIGINT/SIGTERM. */
@@ -20,13 +30,18 @@ export function registerEmulateCommand(program: Command): void {
   emulate
     .command('maas')
     .description('MAAS API 2.0 emulator (OAuth1, machines, allocate/deploy/release, power)')
-    .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 5240)
-    .option('--machines <n>', 'number of Ready machines at start', parseCount, 4)
-    .option('--step-ms <ms>', 'time of each deploy/release/erase step', parseCount, 2000)
+    .option('--port <port>', 'port to listen on (0 = any free port)', parseNonNegativeInteger('port', 65535), 5240)
+    .option('--machines <n>', 'number of Ready machines at start', parseNonNegativeInteger('machine count', 100_000), 4)
+    .option('--step-ms <ms>', 'time of each deploy/release/erase step', parseNonNegativeInteger('step time', 3_600_000), 2_000)
     .option('--state <file>', 'load state from this file at start and save it there on exit')
     .action(async (options: { port: number; machines: number; stepMs: number; state?: string }) => {
       const { startMaasEmulator } = await import('../emulators/maas/index.ts');
-      const emulator = await startMaasEmulator({ port: options.port, machines: options.machines, stepMs: options.stepMs, stateFile: options.state });
+      let emulator;
+      try {
+        emulator = await startMaasEmulator({ port: options.port, machines: options.machines, stepMs: options.stepMs, stateFile: options.state });
+      } catch (error) {
+        fail(startFailure(error, options.port));
+      }
       await runUntilSignalled(emulator.readyInfo(), () => emulator.close());
     });
 }
