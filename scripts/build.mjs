@@ -38,6 +38,7 @@ const zodEnglishOnly = {
 const entries = {
   'extorch': { source: 'src/cli/extorch.ts', bundleDependencies: false },
   'extorch-proxmox': { source: 'src/cli/extorch-proxmox.ts', bundleDependencies: true },
+  'extorch-maas': { source: 'src/cli/extorch-maas.ts', bundleDependencies: true },
 };
 
 await mkdir('dist', { recursive: true });
