@@ -213,10 +213,13 @@ export async function startWinRmEndpoint(options: WinRmEndpointOptions): Promise
     counters.byOperation[operation] = (counters.byOperation[operation] ?? 0) + 1;
     const abort = new AbortController();
     inflight.add(abort);
-    req.socket.once('close', () => abort.abort());
+    // A client that goes away must not leave a Receive waiting for output (kept-alive sockets see many requests).
+    const onClose = () => abort.abort();
+    req.socket.once('close', onClose);
     try {
       await dispatch(operation, request, username, req, res, abort.signal);
     } finally {
+      req.socket.off('close', onClose);
       inflight.delete(abort);
     }
   };
