@@ -15,6 +15,7 @@ const banner = {
 /** Entry points: output name -> { source, bundleDependencies }. */
 const entries = {
   'extorch': { source: 'src/cli/extorch.ts', bundleDependencies: false },
+  'extorch-hyperv': { source: 'src/cli/extorch-hyperv.ts', bundleDependencies: true },
 };
 
 await mkdir('dist', { recursive: true });

@@ -158,4 +158,15 @@ describe('PowerShell interpreter: language', () => {
     assert.equal(host.vms.length, 0);
     assert.deepEqual(outcome.commandsRun, []);
   });
+
+  it('keeps output written before exit or throw, also from catch blocks', async () => {
+    const outcome = await run("try { 'a'; throw 'x' } catch { 'caught'; exit 4 }");
+    assert.equal(outcome.stdout, 'a\r\ncaught\r\n');
+    assert.equal(outcome.exitCode, 4);
+    assert.equal((await run("'before'; throw 'after'")).stdout, 'before\r\n');
+  });
+
+  it('binds member access and indexing in arguments, followed by more parameters', async () => {
+    assert.deepEqual(await lines("$d = @(@{ N = 1; M = 'x' }); Write-Output -InputObject $d[0].N -NoEnumerate; Write-Output $d[0].M.ToUpper() -NoEnumerate"), ['1', 'X']);
+  });
 });

@@ -22,6 +22,8 @@ export type TerminationScope = 'statement' | 'script';
 /** A terminating error in flight; `record` is what `$_` holds in a catch block. */
 export class PowerShellRuntimeError extends Error {
   override readonly name = 'PowerShellRuntimeError';
+  /** Output written before the error unwound its statements (PowerShell streams it as it goes). */
+  pending: unknown[] = [];
   constructor(
     readonly record: ErrorRecordData,
     readonly scope: TerminationScope,
@@ -33,6 +35,7 @@ export class PowerShellRuntimeError extends Error {
 /** `exit N` unwinds everything. */
 export class ExitSignal extends Error {
   override readonly name = 'ExitSignal';
+  pending: unknown[] = [];
   constructor(readonly exitCode: number) {
     super(`exit ${exitCode}`);
   }

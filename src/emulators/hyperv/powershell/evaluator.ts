@@ -151,6 +151,9 @@ export class Interpreter implements CmdletRuntime {
       }
       return this.lastSucceeded ? 0 : 1;
     } catch (error) {
+      if ((error instanceof ExitSignal || error instanceof PowerShellRuntimeError) && error.pending.length > 0) {
+        this.appendStdout(formatForHost(error.pending as PsValue[]));
+      }
       if (error instanceof ExitSignal) return error.exitCode;
       if (error instanceof ReturnSignal) return this.lastSucceeded ? 0 : 1;
       if (error instanceof PowerShellRuntimeError) {
@@ -178,6 +181,7 @@ export class Interpreter implements CmdletRuntime {
           this.lastSucceeded = false;
           continue;
         }
+        if (error instanceof ExitSignal || error instanceof PowerShellRuntimeError) error.pending = [...output, ...error.pending];
         throw error;
       }
     }
@@ -248,11 +252,15 @@ export class Interpreter implements CmdletRuntime {
     } catch (error) {
       if (!(error instanceof PowerShellRuntimeError)) {
         if (statement.finallyBody) output.push(...this.executeStatements(statement.finallyBody));
+        if (error instanceof ExitSignal) error.pending = [...output, ...error.pending];
         throw error;
       }
+      output.push(...(error.pending as PsValue[]));
+      error.pending = [];
       const handler = statement.catches.find((clause) => clause.types.length === 0 || clause.types.some((type) => catchMatches(type, error.record.exceptionType)));
       if (!handler) {
         if (statement.finallyBody) output.push(...this.executeStatements(statement.finallyBody));
+        error.pending = [...output];
         throw error;
       }
       this.errorList.unshift(errorRecordObject(error.record));
@@ -260,6 +268,9 @@ export class Interpreter implements CmdletRuntime {
       try {
         this.lastSucceeded = true;
         output.push(...this.executeStatements(handler.body));
+      } catch (inner) {
+        if (inner instanceof ExitSignal || inner instanceof PowerShellRuntimeError) inner.pending = [...output, ...inner.pending];
+        throw inner;
       } finally {
         this.dollarUnderscore.pop();
         if (statement.finallyBody) output.push(...this.executeStatements(statement.finallyBody));

@@ -482,9 +482,8 @@ class Parser {
         this.pos = token.end;
         const member = this.parseMemberName();
         const isStatic = token.type === 'coloncolon';
-        const open = this.peek();
-        if (open.type === 'lparen' && !open.spaceBefore) {
-          this.pos = open.end;
+        if (this.source[this.pos] === '(') {
+          this.pos += 1;
           result = { kind: 'invoke', target: result, member, isStatic, arguments: this.parseMethodArguments() };
         } else {
           result = { kind: 'member', target: result, member, isStatic };
