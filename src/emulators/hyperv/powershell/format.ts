@@ -86,10 +86,17 @@ function formatCell(value: PsValue): string {
 
 function formatTable(objects: Array<PsObject | PsHashtable>): string[] {
   const isHashtable = objects[0] instanceof PsHashtable;
-  const columns = isHashtable ? ['Name', 'Value'] : (objects[0] as PsObject).names();
+  const view = isHashtable ? undefined : (objects[0] as PsObject).tableView;
+  const columns = isHashtable ? ['Name', 'Value'] : view ? view.map((column) => column.label) : (objects[0] as PsObject).names();
+  const cell = (object: PsObject, index: number): string => {
+    const column = view?.[index];
+    if (!column) return formatCell(object.get(columns[index]!) ?? null);
+    const value = object.get(column.property) ?? null;
+    return column.format ? column.format(value) : formatCell(value);
+  };
   const rows = isHashtable
     ? objects.flatMap((table) => propertyRows(table).map(([key, value]) => [key, value]))
-    : objects.map((object) => columns.map((column) => formatCell((object as PsObject).get(column) ?? null)));
+    : objects.map((object) => columns.map((_, index) => cell(object as PsObject, index)));
   const widths = columns.map((column, index) => Math.max(column.length, ...rows.map((row) => (row[index] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, index) => (index === cells.length - 1 ? cell : cell.padEnd(widths[index]!))).join(' ').trimEnd();
   return ['', line(columns), line(columns.map((column) => '-'.repeat(column.length))), ...rows.map(line), ''];
@@ -108,7 +115,7 @@ export function formatForHost(items: PsValue[]): string {
   let groupKey = '';
   const flush = () => {
     if (group.length === 0) return;
-    if (group[0] instanceof PsObject && (group[0] as PsObject).names().length > 4) {
+    if (group[0] instanceof PsObject && !(group[0] as PsObject).tableView && (group[0] as PsObject).names().length > 4) {
       lines.push('');
       for (const object of group) lines.push(...formatList(object as PsObject), '');
     } else lines.push(...formatTable(group));

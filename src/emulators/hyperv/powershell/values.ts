@@ -44,8 +44,17 @@ export interface ErrorRecordData {
 }
 
 /** An object with named properties (PSCustomObject, Hyper-V objects, error records). */
+/** A column of a type's default table view (what Out-Default shows, e.g. Get-VM's Name, State, CPUUsage(%)…). */
+export interface TableColumn {
+  readonly label: string;
+  readonly property: string;
+  readonly format?: (value: PsValue) => string;
+}
+
 export class PsObject {
   readonly properties = new Map<string, { name: string; value: PsValue }>();
+  /** The default table view of the object's type, when it has one. */
+  tableView?: readonly TableColumn[];
   constructor(
     readonly typeNames: string[],
     properties: ReadonlyArray<readonly [string, PsValue]> = [],

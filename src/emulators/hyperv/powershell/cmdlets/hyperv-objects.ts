@@ -4,8 +4,8 @@ import type { CheckpointState, DriveState, HyperVHost, NetworkAdapterState, Swit
 import type { CmdletCall } from '../cmdlet-types.ts';
 import { cmdletClass } from '../errors.ts';
 import { hasWildcards, wildcardToRegExp } from '../operations.ts';
-import { PsDateTime, PsObject, enumValue } from '../values.ts';
-import type { PsValue } from '../values.ts';
+import { PsDateTime, PsObject, enumValue, toPsString } from '../values.ts';
+import type { PsValue, TableColumn } from '../values.ts';
 
 export const VIRTUALIZATION_EXCEPTION = 'Microsoft.HyperV.PowerShell.VirtualizationException';
 
@@ -16,14 +16,54 @@ export function formatUptime(vm: VmState): string {
   return `${pad(Math.floor(seconds / 3600) % 24)}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
 }
 
+function withView(object: PsObject, view: readonly TableColumn[]): PsObject {
+  object.tableView = view;
+  return object;
+}
+
+const megabytes = (value: PsValue) => String(Math.round(Number(value ?? 0) / (1024 * 1024)));
+
+/** The Hyper-V module's default table views (its format.ps1xml). */
+const VM_VIEW: readonly TableColumn[] = [
+  { label: 'Name', property: 'Name' },
+  { label: 'State', property: 'State' },
+  { label: 'CPUUsage(%)', property: 'CPUUsage' },
+  { label: 'MemoryAssigned(M)', property: 'MemoryAssigned', format: megabytes },
+  { label: 'Uptime', property: 'Uptime' },
+  { label: 'Status', property: 'Status' },
+  { label: 'Version', property: 'Version' },
+];
+const SNAPSHOT_VIEW: readonly TableColumn[] = [
+  { label: 'VMName', property: 'VMName' },
+  { label: 'Name', property: 'Name' },
+  { label: 'SnapshotType', property: 'SnapshotType' },
+  { label: 'CreationTime', property: 'CreationTime' },
+  { label: 'ParentSnapshotName', property: 'ParentSnapshotName' },
+];
+const SWITCH_VIEW: readonly TableColumn[] = [
+  { label: 'Name', property: 'Name' },
+  { label: 'SwitchType', property: 'SwitchType' },
+  { label: 'NetAdapterInterfaceDescription', property: 'NetAdapterInterfaceDescription' },
+];
+const ADAPTER_VIEW: readonly TableColumn[] = [
+  { label: 'Name', property: 'Name' },
+  { label: 'IsManagementOs', property: 'IsManagementOs' },
+  { label: 'VMName', property: 'VMName' },
+  { label: 'SwitchName', property: 'SwitchName' },
+  { label: 'MacAddress', property: 'MacAddress' },
+  { label: 'Status', property: 'Status', format: (value) => `{${Array.isArray(value) ? value.map((item) => toPsString(item)).join(', ') : toPsString(value)}}` },
+  { label: 'IPAddresses', property: 'IPAddresses', format: (value) => `{${Array.isArray(value) ? value.map((item) => toPsString(item)).join(', ') : toPsString(value)}}` },
+];
+
 export function adapterObject(vm: VmState, adapter: NetworkAdapterState): PsObject {
   const vlan = new PsObject(['Microsoft.HyperV.PowerShell.VMNetworkAdapterVlanSetting'], [
     ['OperationMode', enumValue('VlanMode', adapter.vlanMode)],
     ['AccessVlanId', adapter.accessVlanId],
     ['ParentAdapter', adapter.name],
   ], undefined, adapter.vlanMode === 'Access' ? `Access ${adapter.accessVlanId}` : 'Untagged');
-  return new PsObject(['Microsoft.HyperV.PowerShell.VMNetworkAdapter'], [
+  return withView(new PsObject(['Microsoft.HyperV.PowerShell.VMNetworkAdapter'], [
     ['Name', adapter.name],
+    ['IsManagementOs', false],
     ['Id', `Microsoft:${vm.id.toUpperCase()}\\${adapter.id.toUpperCase()}`],
     ['VMName', vm.name],
     ['VMId', vm.id],
@@ -35,7 +75,7 @@ export function adapterObject(vm: VmState, adapter: NetworkAdapterState): PsObje
     ['Status', vm.state === 'Running' ? ['Ok'] : []],
     ['IPAddresses', []],
     ['VlanSetting', vlan],
-  ], { kind: 'adapter', vmId: vm.id, adapterId: adapter.id }, `VMNetworkAdapter (Name = '${adapter.name}', VMName = '${vm.name}') [VMId = '${vm.id}']`);
+  ], { kind: 'adapter', vmId: vm.id, adapterId: adapter.id }, `VMNetworkAdapter (Name = '${adapter.name}', VMName = '${vm.name}') [VMId = '${vm.id}']`), ADAPTER_VIEW);
 }
 
 export function driveObject(vm: VmState, drive: DriveState, kind: 'DvdDrive' | 'HardDiskDrive'): PsObject {
@@ -53,7 +93,7 @@ export function driveObject(vm: VmState, drive: DriveState, kind: 'DvdDrive' | '
 }
 
 export function vmObject(vm: VmState): PsObject {
-  return new PsObject(['Microsoft.HyperV.PowerShell.VirtualMachine'], [
+  return withView(new PsObject(['Microsoft.HyperV.PowerShell.VirtualMachine'], [
     ['Name', vm.name],
     ['State', enumValue('VMState', vm.state)],
     ['CPUUsage', 0],
@@ -77,12 +117,12 @@ export function vmObject(vm: VmState): PsObject {
     ['NetworkAdapters', vm.networkAdapters.map((adapter) => adapterObject(vm, adapter))],
     ['DVDDrives', vm.dvdDrives.map((drive) => driveObject(vm, drive, 'DvdDrive'))],
     ['HardDrives', vm.hardDrives.map((drive) => driveObject(vm, drive, 'HardDiskDrive'))],
-  ], { kind: 'vm', vmId: vm.id }, `VirtualMachine (Name = '${vm.name}') [Id = '${vm.id}']`);
+  ], { kind: 'vm', vmId: vm.id }, `VirtualMachine (Name = '${vm.name}') [Id = '${vm.id}']`), VM_VIEW);
 }
 
 export function snapshotObject(vm: VmState, checkpoint: CheckpointState): PsObject {
   const parent = vm.checkpoints.find((candidate) => candidate.id === checkpoint.parentCheckpointId);
-  return new PsObject(['Microsoft.HyperV.PowerShell.VMSnapshot'], [
+  return withView(new PsObject(['Microsoft.HyperV.PowerShell.VMSnapshot'], [
     ['VMName', vm.name],
     ['Name', checkpoint.name],
     ['SnapshotType', enumValue('SnapshotType', 'Standard')],
@@ -95,17 +135,17 @@ export function snapshotObject(vm: VmState, checkpoint: CheckpointState): PsObje
     ['MemoryStartup', checkpoint.configuration.memoryStartupBytes],
     ['Path', vm.path],
     ['Notes', checkpoint.configuration.notes],
-  ], { kind: 'snapshot', vmId: vm.id, checkpointId: checkpoint.id }, `VMSnapshot (Name = '${checkpoint.name}', VMName = '${vm.name}') [Id = '${checkpoint.id}']`);
+  ], { kind: 'snapshot', vmId: vm.id, checkpointId: checkpoint.id }, `VMSnapshot (Name = '${checkpoint.name}', VMName = '${vm.name}') [Id = '${checkpoint.id}']`), SNAPSHOT_VIEW);
 }
 
 export function switchObject(entry: SwitchState): PsObject {
-  return new PsObject(['Microsoft.HyperV.PowerShell.VMSwitch'], [
+  return withView(new PsObject(['Microsoft.HyperV.PowerShell.VMSwitch'], [
     ['Name', entry.name],
     ['SwitchType', enumValue('SwitchType', entry.switchType)],
     ['NetAdapterInterfaceDescription', entry.switchType === 'External' ? 'Intel(R) Ethernet Server Adapter I350-T2' : ''],
     ['Id', entry.id],
     ['AllowManagementOS', entry.switchType !== 'Private'],
-  ], { kind: 'switch', switchId: entry.id }, `VMSwitch (Name = '${entry.name}') [Id = '${entry.id}']`);
+  ], { kind: 'switch', switchId: entry.id }, `VMSwitch (Name = '${entry.name}') [Id = '${entry.id}']`), SWITCH_VIEW);
 }
 
 export function vmNotFound(call: CmdletCall, name: string): void {
@@ -118,9 +158,10 @@ export function vmNotFound(call: CmdletCall, name: string): void {
   });
 }
 
-export function invalidState(call: CmdletCall, vm: VmState, detail = 'The operation cannot be performed while the object is in its current state.'): void {
+/** Hyper-V's answer to a state change the VM's current state does not allow (start a running VM, …). */
+export function invalidState(call: CmdletCall, vm: VmState, detail?: string): void {
   call.writeError({
-    message: `'${vm.name}' failed to change state.\n${detail}`,
+    message: `The operation cannot be performed while the virtual machine is in its current state.${detail ? `\n${detail}` : ''}`,
     fullyQualifiedErrorId: `InvalidState,${cmdletClass(call.name)}`,
     category: 'InvalidOperation',
     targetObject: vm.name,

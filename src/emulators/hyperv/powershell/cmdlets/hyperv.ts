@@ -912,7 +912,7 @@ function snapshotNotFound(call: CmdletCall, name?: string): void {
 }
 
 /** Checkpoints selected by -VMSnapshot objects, or by VM (name/object) and optional -Name (wildcards allowed). */
-function targetSnapshots(call: CmdletCall, nameRequired: boolean): Array<{ vm: VmState; checkpointId: string }> {
+function targetSnapshots(call: CmdletCall, nameRequired: boolean, reportMissing = true): Array<{ vm: VmState; checkpointId: string }> {
   const objects = call.params.has('VMSnapshot') ? [call.params.get('VMSnapshot') ?? null].flat() : call.hasPipelineInput && call.input.every((item) => item instanceof PsObject && item.native?.kind === 'snapshot') ? [...call.input] : undefined;
   const result: Array<{ vm: VmState; checkpointId: string }> = [];
   if (objects !== undefined) {
@@ -936,7 +936,7 @@ function targetSnapshots(call: CmdletCall, nameRequired: boolean): Array<{ vm: V
     for (const name of names) {
       const regex = hasWildcards(name) ? wildcardToRegExp(name) : undefined;
       const matches = vm.checkpoints.filter((checkpoint) => (regex ? regex.test(checkpoint.name) : checkpoint.name.toLowerCase() === name.toLowerCase()));
-      if (matches.length === 0 && !regex) snapshotNotFound(call, name);
+      if (matches.length === 0 && !regex && reportMissing) snapshotNotFound(call, name);
       for (const checkpoint of matches) result.push({ vm, checkpointId: checkpoint.id });
     }
   }
@@ -994,7 +994,8 @@ const removeVmSnapshot: CmdletDefinition = {
   parameters: [...snapshotSelection, { name: 'IncludeAllChildSnapshots', type: 'switch' }],
   shouldProcess: 'low',
   invoke(call) {
-    for (const { vm, checkpointId } of targetSnapshots(call, false)) {
+    // Hyper-V's Remove-VMSnapshot answers the same whether or not a checkpoint of that name exists.
+    for (const { vm, checkpointId } of targetSnapshots(call, false, false)) {
       const checkpoint = vm.checkpoints.find((candidate) => candidate.id === checkpointId);
       if (!checkpoint) continue;
       const doomed = new Set([checkpoint.id]);
