@@ -179,4 +179,52 @@ describe('Hyper-V extension (scripts run in the emulator interpreter)', () => {
     const result = await run('create', { host: { ...HOST_DETAILS, vhd_path: `C:\\${HOST_DETAILS.password}*` }, virtualmachine: TEMPLATE_VM });
     assert.ok(!JSON.stringify(result.output).includes(HOST_DETAILS.password));
   });
+
+  it('when the connection fails after the host ran create, removes only what carries this invocation\'s tag', async () => {
+    // The first script runs on the host, then the transport "fails" before the answer arrives.
+    let calls = 0;
+    const flaky = createHyperVExtension({
+      sessionFactory: (connection) => {
+        const inner = recorded.factory(connection);
+        return {
+          async run(script, signal) {
+            const output = await inner.run(script, signal);
+            if (++calls === 1) throw new Error('Request to WinRM at hv1:5986 failed: socket hang up');
+            return output;
+          },
+          close: () => inner.close(),
+        };
+      },
+    });
+    const payload = parsePayload(createPayload({ host: HOST_DETAILS, uuid: UUID, virtualmachine: TEMPLATE_VM }));
+    const result = await flaky.run('create', payload, { deadline: Deadline.after(30_000) });
+    assert.deepEqual(result.output, { status: 'error', error: 'Request to WinRM at hv1:5986 failed: socket hang up' });
+    assert.equal(vm(), undefined);
+    assert.equal(host.files[`${HOST_DETAILS.vhd_path}\\${VM_NAME}.vhdx`.toLowerCase()], undefined);
+    assert.equal(calls, 2);
+  });
+
+  it('after a lost connection, a same-named VM without this invocation\'s tag is left alone', async () => {
+    await runPowerShell(host, `New-VM -Name '${VM_NAME}' -NoVHD | Out-Null`);
+    const failing = createHyperVExtension({
+      sessionFactory: (connection) => {
+        const inner = recorded.factory(connection);
+        let first = true;
+        return {
+          async run(script, signal) {
+            const output = await inner.run(script, signal);
+            if (first) {
+              first = false;
+              throw new Error('connection reset');
+            }
+            return output;
+          },
+          close: () => inner.close(),
+        };
+      },
+    });
+    const payload = parsePayload(createPayload({ host: HOST_DETAILS, uuid: UUID, virtualmachine: TEMPLATE_VM }));
+    assert.equal((await failing.run('create', payload, { deadline: Deadline.after(30_000) })).success, false);
+    assert.equal(host.vms.length, 1, 'the foreign VM survives');
+  });
 });
