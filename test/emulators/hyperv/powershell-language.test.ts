@@ -104,6 +104,8 @@ describe('PowerShell interpreter: language', () => {
     const outcome = await run("try { Write-Error 'soft'; 'continued' } catch { 'caught' }");
     assert.equal(outcome.stdout, 'continued\r\n');
     assert.equal(outcome.errors[0]?.message, 'soft');
+    assert.equal(outcome.errors[0]?.commandName, "Write-Error 'soft'", 'labelled with the command line, as PowerShell does');
+    assert.equal(outcome.errors[0]?.fullyQualifiedErrorId, 'Microsoft.PowerShell.Commands.WriteErrorException');
     assert.equal(outcome.exitCode, 0);
   });
 

@@ -384,7 +384,8 @@ export class Interpreter implements CmdletRuntime {
         },
         writeError: (record) => {
           failed = true;
-          const full: ErrorRecordData = { ...record, commandName: cmdlet.name };
+          // PowerShell labels Write-Error's records with the caller's command line ("Write-Error \"x\" : x").
+          const full: ErrorRecordData = { ...record, commandName: cmdlet.name === 'Write-Error' ? command.text : cmdlet.name };
           if (preference === 'Stop') throw new PowerShellRuntimeError(full, 'script');
           if (preference === 'Ignore') return;
           if (preference === 'SilentlyContinue') {
