@@ -57,6 +57,7 @@ describe('PowerShell interpreter: Hyper-V cmdlets', () => {
     assert.match(memory.errors[0]!.message, /multiple of 2 MB/);
     await ok("Set-VMMemory -VMName 'm' -StartupBytes 1024MB");
     assert.equal(vm('m')!.memoryStartupBytes, 1024 * 1024 * 1024);
+    assert.equal(await ok("(Get-VMMemory -VMName 'm').Startup / 1MB; Set-VMProcessor 'm' -Count 3; (Get-VMProcessor -VMName 'm').Count"), '1024\r\n3\r\n');
   });
 
   it('resolves New-VM parameter sets and reports missing mandatory parameters', async () => {

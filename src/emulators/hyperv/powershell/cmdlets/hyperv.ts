@@ -386,6 +386,24 @@ const setVmProcessor: CmdletDefinition = {
   },
 };
 
+const getVmProcessor: CmdletDefinition = {
+  name: 'Get-VMProcessor',
+  defaultSet: 'VMName',
+  parameters: byVmName(),
+  invoke(call) {
+    for (const vm of targetVms(call, 'VMName')) call.write(new PsObject(['Microsoft.HyperV.PowerShell.VMProcessor'], [['VMName', vm.name], ['Count', vm.processorCount], ['CompatibilityForMigrationEnabled', false], ['ExposeVirtualizationExtensions', false]]));
+  },
+};
+
+const getVmMemory: CmdletDefinition = {
+  name: 'Get-VMMemory',
+  defaultSet: 'VMName',
+  parameters: byVmName(),
+  invoke(call) {
+    for (const vm of targetVms(call, 'VMName')) call.write(new PsObject(['Microsoft.HyperV.PowerShell.VMMemory'], [['VMName', vm.name], ['DynamicMemoryEnabled', false], ['Startup', vm.memoryStartupBytes], ['Minimum', vm.memoryStartupBytes], ['Maximum', vm.memoryStartupBytes]]));
+  },
+};
+
 const setVmMemory: CmdletDefinition = {
   name: 'Set-VMMemory',
   defaultSet: 'VMName',
@@ -624,9 +642,9 @@ const setVmNetworkAdapterVlan: CmdletDefinition = {
   parameters: [
     ...adapterSelection,
     { name: 'VMNetworkAdapterName', type: 'strings' },
-    { name: 'Access', type: 'switch' },
-    { name: 'Untagged', type: 'switch' },
-    { name: 'Trunk', type: 'switch' },
+    { name: 'Access', type: 'switch', aliases: ['a'] },
+    { name: 'Untagged', type: 'switch', aliases: ['u'] },
+    { name: 'Trunk', type: 'switch', aliases: ['t'] },
     { name: 'VlanId', type: 'int', aliases: ['AccessVlanId'] },
     { name: 'NativeVlanId', type: 'int' },
     { name: 'AllowedVlanIdList', type: 'string' },
@@ -1044,7 +1062,7 @@ const getVmSwitch: CmdletDefinition = {
 };
 
 export const HYPERV_CMDLETS: readonly CmdletDefinition[] = [
-  getVm, newVm, setVm, startVmCmdlet, stopVm, restartVm, suspendVm, resumeVm, removeVm, setVmProcessor, setVmMemory, setVmFirmware, getVmFirmware,
+  getVm, newVm, setVm, startVmCmdlet, stopVm, restartVm, suspendVm, resumeVm, removeVm, setVmProcessor, getVmProcessor, setVmMemory, getVmMemory, setVmFirmware, getVmFirmware,
   getVmNetworkAdapter, addVmNetworkAdapter, removeVmNetworkAdapter, setVmNetworkAdapter, connectVmNetworkAdapter, disconnectVmNetworkAdapter,
   setVmNetworkAdapterVlan, getVmNetworkAdapterVlan, addVmDvdDrive, setVmDvdDrive, getVmDvdDrive, addVmHardDiskDrive, getVmHardDiskDrive, newVhd, getVhd,
   checkpointVm, getVmSnapshot, restoreVmSnapshot, removeVmSnapshot, getVmSwitch,
