@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHyperVHost } from '../../../src/emulators/hyperv/host-state.ts';
-import { runPowerShell } from '../../../src/emulators/hyperv/powershell/index.ts';
+import { INTERNAL_ERROR_ID, runPowerShell, supportedCmdlets } from '../../../src/emulators/hyperv/powershell/index.ts';
 
 describe('PowerShell interpreter: hostile input', () => {
   it('refuses deep nesting with a parse error instead of overflowing the stack', async () => {
@@ -40,6 +40,7 @@ describe('PowerShell interpreter: hostile input', () => {
       const outcome = await runPowerShell(host, script);
       assert.equal(typeof outcome.exitCode, 'number', script);
       assert.ok(Array.isArray(outcome.errors), script);
+      assert.ok(!outcome.errors.some((error) => error.fullyQualifiedErrorId === INTERNAL_ERROR_ID), `${script}: ${outcome.errors.map((error) => error.message).join('; ')}`);
     }
     assert.equal(host.vms.length, 0);
   });
@@ -52,6 +53,34 @@ describe('PowerShell interpreter: hostile input', () => {
       const outcome = await runPowerShell(host, `Write-Output ${literal}`);
       assert.deepEqual(outcome.commandsRun, ['Write-Output'], value);
       assert.equal(outcome.stdout, `${value}\r\n`);
+    }
+  });
+
+  it('random cmdlet calls with random parameters never hit an interpreter defect', async () => {
+    let seed = 4242;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const cmdlets = supportedCmdlets();
+    const parameters = ['-Name', '-VMName', '-VM', '-Path', '-Force', '-TurnOff', '-Count', '-StartupBytes', '-SnapshotName', '-SwitchName', '-StaticMacAddress', '-VlanId', '-Access', '-Generation', '-NewVHDPath', '-NewVHDSizeBytes', '-VHDPath', '-NoVHD', '-ErrorAction', '-Confirm:$false', '-Passthru', '-Depth', '-Compress', '-First', '-ExpandProperty', '-Property', '-VMNetworkAdapterName', '-EnableSecureBoot', '-Destination', '-LiteralPath', '-SizeBytes', '-VMSnapshot', '-InputObject'];
+    const values = ["'vm1'", "'vm2'", '1', '512MB', '$null', '$true', "'Off'", "'C:\\Templates\\ubuntu-24.04.vhdx'", "'C:\\ISO\\x.iso'", '(Get-VM)', '@()', '@(1,2)', '$v', "'ExternalSwitch'", 'Stop', 'SilentlyContinue', '{ $_.Name }', "@{n='a';e={$_.Name}}", '(Get-VMSnapshot -VMName vm1)', "'*'", "'[z-a]'", '-1', '99999999999999999999'];
+    const host = createHyperVHost();
+    await runPowerShell(host, "New-VM -Name 'vm1' -NoVHD | Out-Null; New-VM -Name 'vm2' -Generation 2 -NoVHD | Out-Null; Checkpoint-VM -Name 'vm1' -SnapshotName 's'");
+    for (let i = 0; i < 3000; i++) {
+      const statement = () => {
+        const parts = [pick(cmdlets)];
+        for (let j = Math.floor(random() * 5); j > 0; j--) {
+          parts.push(pick(parameters));
+          if (random() < 0.7) parts.push(pick(values));
+        }
+        const call = parts.join(' ');
+        return `${random() < 0.3 ? '$v = ' : ''}${call}${random() < 0.3 ? ` | ${pick(cmdlets)}` : ''}`;
+      };
+      const script = Array.from({ length: 1 + Math.floor(random() * 3) }, statement).join('; ');
+      const outcome = await runPowerShell(host, script);
+      assert.ok(!outcome.errors.some((error) => error.fullyQualifiedErrorId === INTERNAL_ERROR_ID), `${script}: ${outcome.errors.map((error) => error.message).join('; ')}`);
     }
   });
 });

@@ -15,6 +15,9 @@ import { parseScript } from './parser.ts';
 
 export { formatErrorRecord };
 
+/** Error id of an interpreter defect (never of a script problem); tests assert it never appears. */
+export const INTERNAL_ERROR_ID = 'EmulatorInternalError';
+
 export interface PowerShellErrorRecord {
   message: string;
   fullyQualifiedErrorId: string;
@@ -94,10 +97,12 @@ export function runPowerShellSync(host: HyperVHost, script: string): PowerShellO
     exitCode = interpreter.runProgram(program);
   } catch (error) {
     // A defect of the interpreter must not take the emulator down: report it as PowerShell would an internal error.
-    if (error instanceof RangeError) {
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
       interpreter.errors.push({ message: 'The script failed due to call depth overflow.', fullyQualifiedErrorId: 'CallDepthOverflow', category: 'InvalidOperation', exceptionType: 'System.Management.Automation.ScriptCallDepthException' });
-      exitCode = 1;
-    } else throw error;
+    } else {
+      interpreter.errors.push({ message: `The PowerShell emulator failed: ${(error as Error).message}`, fullyQualifiedErrorId: INTERNAL_ERROR_ID, category: 'NotSpecified', exceptionType: 'System.Management.Automation.RuntimeException' });
+    }
+    exitCode = 1;
   }
   return { stdout: interpreter.output, errors: interpreter.errors.map(toPublicRecord), exitCode, commandsRun: interpreter.commandsRun };
 }

@@ -171,7 +171,11 @@ export function wildcardToRegExp(pattern: string, caseSensitive = false): RegExp
       }
     } else source += escapeRegExp(c);
   }
-  return new RegExp(`^${source}$`, caseSensitive ? 'u' : 'iu');
+  try {
+    return new RegExp(`^${source}$`, caseSensitive ? 'u' : 'iu');
+  } catch {
+    throw runtimeError(`The specified wildcard character pattern is not valid: ${pattern}`, 'WildcardPatternException', 'InvalidArgument', 'System.Management.Automation.WildcardPatternException');
+  }
 }
 
 export function escapeRegExp(text: string): string {
