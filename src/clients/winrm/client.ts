@@ -93,7 +93,14 @@ export class WinRmClient {
     if (!response.body.trim()) {
       throw new SoapFormatError(`WinRM answered HTTP ${response.status} without a body`);
     }
-    const { body } = parseEnvelope(response.body);
+    let body: XmlNode;
+    try {
+      ({ body } = parseEnvelope(response.body));
+    } catch (error) {
+      // A proxy or HTTP.sys answers errors with HTML: report the status, not only "malformed XML".
+      if (response.status !== 200) throw new SoapFormatError(`WinRM answered HTTP ${response.status}: ${response.body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200)}`);
+      throw error;
+    }
     const fault = readFault(body);
     if (fault) throw fault;
     if (response.status !== 200) throw new SoapFormatError(`WinRM answered HTTP ${response.status} without a SOAP fault`);
