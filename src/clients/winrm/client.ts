@@ -1,5 +1,5 @@
 import { decodeStderr } from './clixml.ts';
-import { readFault } from './faults.ts';
+import { readFault, WinRmFaultError } from './faults.ts';
 import { encodePowerShellCommand } from './powershell.ts';
 import { Action, bodies, buildRequest, parseCommandId, parseEnvelope, parseReceiveResponse, parseShellId, SIGNAL_TERMINATE, SoapFormatError } from './soap.ts';
 import type { XmlNode } from './soap.ts';
@@ -150,7 +150,7 @@ class RemoteShell implements WinRmShell {
         body = await this.#client.send({ action: Action.receive, shellId: this.shellId, body: bodies.receive(commandId) }, signal);
       } catch (error) {
         // `w:TimedOut` only means "no output within OperationTimeout": the command is still running.
-        if (error instanceof Error && 'isTimedOut' in error && error.isTimedOut === true) continue;
+        if (error instanceof WinRmFaultError && error.isTimedOut) continue;
         throw error;
       }
       const output = parseReceiveResponse(body, commandId);
