@@ -1,5 +1,5 @@
 import { decodeStderr } from './clixml.ts';
-import { readFault } from './faults.ts';
+import { readFault, WinRmFaultError } from './faults.ts';
 import { encodePowerShellCommand } from './powershell.ts';
 import { Action, bodies, buildRequest, parseCommandId, parseEnvelope, parseReceiveResponse, parseShellId, SIGNAL_TERMINATE, SoapFormatError } from './soap.ts';
 import type { XmlNode } from './soap.ts';
@@ -93,7 +93,14 @@ export class WinRmClient {
     if (!response.body.trim()) {
       throw new SoapFormatError(`WinRM answered HTTP ${response.status} without a body`);
     }
-    const { body } = parseEnvelope(response.body);
+    let body: XmlNode;
+    try {
+      ({ body } = parseEnvelope(response.body));
+    } catch (error) {
+      // A proxy or HTTP.sys answers errors with HTML: report the status, not only "malformed XML".
+      if (response.status !== 200) throw new SoapFormatError(`WinRM answered HTTP ${response.status}: ${response.body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200)}`);
+      throw error;
+    }
     const fault = readFault(body);
     if (fault) throw fault;
     if (response.status !== 200) throw new SoapFormatError(`WinRM answered HTTP ${response.status} without a SOAP fault`);
@@ -143,7 +150,7 @@ class RemoteShell implements WinRmShell {
         body = await this.#client.send({ action: Action.receive, shellId: this.shellId, body: bodies.receive(commandId) }, signal);
       } catch (error) {
         // `w:TimedOut` only means "no output within OperationTimeout": the command is still running.
-        if (error instanceof Error && 'isTimedOut' in error && error.isTimedOut === true) continue;
+        if (error instanceof WinRmFaultError && error.isTimedOut) continue;
         throw error;
       }
       const output = parseReceiveResponse(body, commandId);

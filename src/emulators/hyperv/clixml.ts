@@ -9,6 +9,10 @@ export interface ErrorRecordLike {
   readonly fullyQualifiedErrorId: string;
   readonly category: string;
   readonly targetObject?: string;
+  /** The cmdlet that wrote the record; derived from the error id when absent. */
+  readonly commandName?: string;
+  /** .NET exception type, e.g. `Microsoft.HyperV.PowerShell.VirtualizationException`. */
+  readonly exceptionType?: string;
 }
 
 const OBJS_OPEN = '<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">';
@@ -35,12 +39,13 @@ export function commandNameFromErrorId(fullyQualifiedErrorId: string): string | 
 
 /** The default (NormalView) rendering of one error record, line by line. */
 export function formatErrorRecord(record: ErrorRecordLike): string[] {
-  const command = commandNameFromErrorId(record.fullyQualifiedErrorId);
+  const command = record.commandName ?? commandNameFromErrorId(record.fullyQualifiedErrorId);
   const target = record.targetObject ?? '';
   const categoryTarget = target ? `(${target}:String)` : '(:)';
+  const exception = record.exceptionType?.split('.').pop() ?? 'Exception';
   return [
-    `${command ? `${command} : ` : ''}${record.message}`,
-    `    + CategoryInfo          : ${record.category}: ${categoryTarget} [${command ?? ''}], Exception`,
+    ...`${command ? `${command} : ` : ''}${record.message}`.split(/\r?\n/),
+    `    + CategoryInfo          : ${record.category}: ${categoryTarget} [${command ?? ''}], ${exception}`,
     `    + FullyQualifiedErrorId : ${record.fullyQualifiedErrorId}`,
     ' ',
   ];

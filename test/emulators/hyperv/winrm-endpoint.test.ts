@@ -167,6 +167,8 @@ describe('WinRM endpoint over HTTPS with NTLM', () => {
       assert.match(error.message, /shell was not found on the server/);
       return true;
     });
+    endpoint.faults.add({ path: '^/wsman$', status: 503, message: 'Service Unavailable', times: 1 });
+    await assert.rejects(shell.runPowerShell('Write-Output never'), /WinRM answered HTTP 503/);
     endpoint.faults.add({ path: '^/wsman$', status: 500, message: 'The service is shutting down.', times: 1 });
     await assert.rejects(shell.runPowerShell('Write-Output never'), /WinRM fault \(w:InternalError.*The service is shutting down/);
     await shell.close();
