@@ -5,21 +5,17 @@
 import { WinRmClient } from '../src/clients/winrm/index.ts';
 import { Deadline } from '../src/contract/deadline.ts';
 import { parsePayload } from '../src/contract/payload.ts';
-import { createHyperVHost } from '../src/emulators/hyperv/host-state.ts';
-import { runPowerShell } from '../src/emulators/hyperv/powershell/index.ts';
-import { startWinRmEndpoint } from '../src/emulators/hyperv/winrm-endpoint.ts';
-import { generateSelfSignedCertificate } from '../src/emulators/shared/tls.ts';
+import { startHyperVEmulator } from '../src/emulators/hyperv/index.ts';
 import { createHyperVExtension } from '../src/extensions/hyperv/index.ts';
 import { winRmSession } from '../src/extensions/hyperv/session.ts';
 import { createPayload, testUuid } from '../test/helpers/payloads.ts';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 10);
-const USER = 'Administrator';
-const PASSWORD = 'bench-Passw0rd';
-
-const host = createHyperVHost();
-const endpoint = await startWinRmEndpoint({ port: 0, tls: await generateSelfSignedCertificate(), accounts: new Map([[USER, PASSWORD]]), executor: (script) => runPowerShell(host, script) });
-const hostDetails = { url: endpoint.url, username: USER, password: PASSWORD, verify_tls_certificate: 'false', network_bridge: host.defaults.switchName, vhd_path: host.defaults.vhdPath, vm_path: host.defaults.vmPath };
+const emulator = await startHyperVEmulator({ port: 0 });
+const { host } = emulator;
+const USER = emulator.username;
+const PASSWORD = emulator.password;
+const hostDetails = { url: emulator.url, username: USER, password: PASSWORD, verify_tls_certificate: 'false', network_bridge: host.defaults.switchName, vhd_path: host.defaults.vhdPath, vm_path: host.defaults.vmPath };
 
 interface Figure {
   requests: number;
@@ -65,7 +61,7 @@ function referenceSnippets(action: 'create' | 'status', vm: string): string[] {
 }
 
 async function reference(action: 'create' | 'status', vm: string): Promise<Figure> {
-  const client = new WinRmClient({ url: new URL(endpoint.url), username: USER, password: PASSWORD, verifyTls: false });
+  const client = new WinRmClient({ url: new URL(emulator.url), username: USER, password: PASSWORD, verifyTls: false });
   const started = performance.now();
   for (const snippet of referenceSnippets(action, vm)) {
     const shell = await client.openShell();
@@ -92,7 +88,7 @@ for (let round = -1; round < ROUNDS; round++) {
   ];
   if (round >= 0) for (const [name, figure] of figures) record(name, figure);
 }
-await endpoint.close();
+await emulator.close();
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 console.log(`Hyper-V actions (create: template, generation 2, 2 NICs), ${ROUNDS} rounds, median wall time`);

@@ -1,13 +1,10 @@
 /**
- * A Hyper-V emulator for tests: the WinRM HTTPS endpoint with NTLM in front of the PowerShell interpreter
- * and an in-memory host, on 127.0.0.1 with a free port.
+ * The Hyper-V emulator for tests (WinRM HTTPS + NTLM in front of the PowerShell interpreter and an in-memory
+ * host) on 127.0.0.1 with a free port, plus the host details an operator would enter for it.
  */
-import { createHyperVHost } from '../../src/emulators/hyperv/host-state.ts';
+import { startHyperVEmulator } from '../../src/emulators/hyperv/index.ts';
 import type { HyperVHost } from '../../src/emulators/hyperv/host-state.ts';
-import { runPowerShell } from '../../src/emulators/hyperv/powershell/index.ts';
-import { startWinRmEndpoint } from '../../src/emulators/hyperv/winrm-endpoint.ts';
 import type { RequestCounters } from '../../src/emulators/hyperv/winrm-endpoint.ts';
-import { testTls, TEST_PASSWORD, TEST_USER } from './winrm-endpoint.ts';
 
 export interface TestHyperV {
   readonly url: string;
@@ -21,29 +18,19 @@ export interface TestHyperV {
 }
 
 export async function startTestHyperV(): Promise<TestHyperV> {
-  const tls = await testTls();
-  const host = createHyperVHost();
-  const endpoint = await startWinRmEndpoint({
-    port: 0,
-    tls,
-    accounts: new Map([[TEST_USER, TEST_PASSWORD]]),
-    executor: (script) => runPowerShell(host, script),
-  });
+  const emulator = await startHyperVEmulator({ port: 0 });
   return {
-    url: endpoint.url,
-    username: TEST_USER,
-    password: TEST_PASSWORD,
-    host,
-    counters: () => endpoint.counters,
-    hostDetails: () => ({
-      url: endpoint.url,
-      username: TEST_USER,
-      password: TEST_PASSWORD,
-      verify_tls_certificate: 'false',
-      network_bridge: host.defaults.switchName,
-      vhd_path: host.defaults.vhdPath,
-      vm_path: host.defaults.vmPath,
-    }),
-    close: () => endpoint.close(),
+    url: emulator.url,
+    username: emulator.username,
+    password: emulator.password,
+    get host() {
+      return emulator.host;
+    },
+    counters: () => emulator.endpoint.counters,
+    hostDetails: () => {
+      const info = emulator.readyInfo();
+      return { url: info.url, username: info.username, password: info.password, verify_tls_certificate: 'false', network_bridge: info.network_bridge, vhd_path: info.vhd_path, vm_path: info.vm_path };
+    },
+    close: () => emulator.close(),
   };
 }
