@@ -49,10 +49,6 @@ export class ReturnSignal extends Error {
   }
 }
 
-export function errorRecord(fields: ErrorRecordData): ErrorRecordData {
-  return fields;
-}
-
 export function commandNotFound(name: string): ErrorRecordData {
   return {
     message: `The term '${name}' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.`,
@@ -71,7 +67,6 @@ export function cmdletClass(cmdlet: string): string {
     const namespace = noun.startsWith('VHD') ? 'Microsoft.Vhd.PowerShell.Commands' : 'Microsoft.HyperV.PowerShell.Commands';
     return `${namespace}.${verb}${noun}`;
   }
-  if (noun === 'Item' || noun === 'Path' || noun === 'Content') return `Microsoft.PowerShell.Commands.${verb}${noun}Command`;
   return `Microsoft.PowerShell.Commands.${verb}${noun}Command`;
 }
 
