@@ -12,7 +12,7 @@ import { internalNameOf, readConnection, readCreateConfig, readSnapshotName, rea
 import {
   createScript, deleteScript, listSnapshotsScript, powerScript, snapshotScript, statusScript, statusesScript, undoCreateScript, undoUnknownCreateScript,
 } from './scripts.ts';
-import type { PowerAction, SnapshotAction } from './scripts.ts';
+import type { PowerAction, SnapshotAction, VmTarget } from './scripts.ts';
 import { runScript, winRmSession } from './session.ts';
 import type { PowerShellSession, ScriptReport, SessionFactory } from './session.ts';
 
@@ -36,6 +36,12 @@ function count(report: ScriptReport, key = 'found'): number {
 
 function fail(report: ScriptReport): never {
   throw new ExtensionError(report.error ?? 'PowerShell reported a failure without a message');
+}
+
+/** The reference named VMs by the bare internal name: actions on existing VMs also find those. */
+function targetOf(payload: Payload): VmTarget & { name: string } {
+  const { vmName, internalName } = readVmName(payload);
+  return { name: vmName, legacyName: internalName };
 }
 
 function notFound(vmName: string): ExtensionError {
@@ -67,9 +73,10 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
 
   const power = (action: PowerAction, message: string, missingIsSuccess = false) =>
     async (payload: Payload, { deadline }: { deadline: { signal: AbortSignal } }): Promise<JsonObject> => {
-      const { vmName } = readVmName(payload);
+      const target = targetOf(payload);
+      const vmName = target.name;
       return withSession(factory, payload, async (session) => {
-        const report = await runScript(session, powerScript(vmName, action), deadline.signal);
+        const report = await runScript(session, powerScript(target, action), deadline.signal);
         if (!report.ok) fail(report);
         if (!(missingIsSuccess && count(report) === 0)) requireSingle(report, vmName);
         return { status: 'success', message };
@@ -78,10 +85,11 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
 
   const snapshot = (action: SnapshotAction, verb: string) =>
     async (payload: Payload, { deadline }: { deadline: { signal: AbortSignal } }): Promise<JsonObject> => {
-      const { vmName } = readVmName(payload);
+      const target = targetOf(payload);
+      const vmName = target.name;
       const snapshotName = readSnapshotName(payload);
       return withSession(factory, payload, async (session) => {
-        const report = await runScript(session, snapshotScript(vmName, snapshotName, action), deadline.signal);
+        const report = await runScript(session, snapshotScript(target, snapshotName, action), deadline.signal);
         requireSingle(report, vmName);
         if (!report.ok) fail(report);
         return { status: 'success', message: `Snapshot '${snapshotName}' ${verb}` };
@@ -132,19 +140,20 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
       suspend: power('suspend', 'Instance suspended'),
       resume: power('resume', 'Instance resumed'),
       async delete(payload, { deadline }) {
-        const { vmName } = readVmName(payload);
+        const target = targetOf(payload);
         const vhdDirectory = readDetail(payload, 'vhd_path', ['host', 'extension']);
-        const vhdPath = vhdDirectory ? `${validateWindowsPath(vhdDirectory, 'vhd_path')}\\${vmName}.vhdx` : undefined;
+        const vhdPath = vhdDirectory ? `${validateWindowsPath(vhdDirectory, 'vhd_path')}\\${target.name}.vhdx` : undefined;
         return withSession(factory, payload, async (session) => {
-          const report = await runScript(session, deleteScript(vmName, vhdPath), deadline.signal);
+          const report = await runScript(session, deleteScript(target, vhdPath), deadline.signal);
           if (!report.ok) fail(report);
           return { status: 'success', message: 'Instance deleted' };
         });
       },
       async status(payload, { deadline }) {
-        const { vmName } = readVmName(payload);
+        const target = targetOf(payload);
+        const vmName = target.name;
         return withSession(factory, payload, async (session) => {
-          const report = await runScript(session, statusScript(vmName), deadline.signal);
+          const report = await runScript(session, statusScript(target), deadline.signal);
           if (!report.ok) fail(report);
           requireSingle(report, vmName);
           const states = report.result?.states;
@@ -157,14 +166,18 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
           if (!report.ok) fail(report);
           const vms = Array.isArray(report.result?.vms) ? (report.result.vms as Array<{ Name?: unknown; State?: unknown }>) : [];
           const states: JsonObject = {};
-          for (const vm of vms) if (typeof vm.Name === 'string') states[internalNameOf(vm.Name)] = powerState(vm.State);
+          // A VM named <internal>-<uuid> wins over a legacy one named <internal> (as the actions resolve them).
+          const named = vms.filter((vm): vm is { Name: string; State?: unknown } => typeof vm.Name === 'string');
+          for (const vm of named) if (internalNameOf(vm.Name) === vm.Name) states[vm.Name] = powerState(vm.State);
+          for (const vm of named) if (internalNameOf(vm.Name) !== vm.Name) states[internalNameOf(vm.Name)] = powerState(vm.State);
           return { status: 'success', power_state: states };
         });
       },
       async listsnapshots(payload, { deadline }) {
-        const { vmName } = readVmName(payload);
+        const target = targetOf(payload);
+        const vmName = target.name;
         return withSession(factory, payload, async (session) => {
-          const report = await runScript(session, listSnapshotsScript(vmName), deadline.signal);
+          const report = await runScript(session, listSnapshotsScript(target), deadline.signal);
           if (!report.ok) fail(report);
           requireSingle(report, vmName);
           const snapshots = report.result?.snapshots;

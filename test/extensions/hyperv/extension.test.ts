@@ -227,4 +227,26 @@ describe('Hyper-V extension (scripts run in the emulator interpreter)', () => {
     assert.equal((await failing.run('create', payload, { deadline: Deadline.after(30_000) })).success, false);
     assert.equal(host.vms.length, 1, 'the foreign VM survives');
   });
+
+  it('finds VMs the reference created under the bare internal name, and deletes them with their disk', async () => {
+    const disk = `${HOST_DETAILS.vhd_path}\\i-2-45-VM.vhdx`;
+    await runPowerShell(host, `Copy-Item 'C:\\Templates\\ubuntu-24.04.vhdx' '${disk}'; New-VM -Name "i-2-45-VM" -MemoryStartupBytes 512.0MB -Generation 1 -VHDPath "${disk}" | Out-Null; Start-VM -Name "i-2-45-VM"`);
+    assert.deepEqual((await run('status')).output, { status: 'success', power_state: 'poweron' });
+    assert.deepEqual((await run('stop')).output, { status: 'success', message: 'Instance stopped' });
+    assert.deepEqual((await run('CreateSnapshot', {}, { parameters: { snapshot_name: 'legacy' } })).output, { status: 'success', message: "Snapshot 'legacy' created" });
+    assert.deepEqual((await run('delete')).output, { status: 'success', message: 'Instance deleted' });
+    assert.equal(host.vms.length, 0);
+    assert.equal(host.files[disk.toLowerCase()], undefined);
+  });
+
+  it('prefers the VM named <internal name>-<uuid> over a legacy one', async () => {
+    await runPowerShell(host, "New-VM -Name 'i-2-45-VM' -NoVHD | Out-Null");
+    await run('create', { virtualmachine: TEMPLATE_VM });
+    await run('stop');
+    assert.equal(vm()!.state, 'Off');
+    await run('start');
+    assert.equal(vm()!.state, 'Running');
+    assert.equal(host.vms.find((candidate) => candidate.name === 'i-2-45-VM')!.state, 'Off');
+    assert.deepEqual((await run('statuses')).output, { status: 'success', power_state: { 'i-2-45-VM': 'poweron' } });
+  });
 });
