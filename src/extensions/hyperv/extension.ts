@@ -19,7 +19,7 @@ import type { PowerShellSession, ScriptReport, SessionFactory } from './session.
 export const HYPERV_TIMEOUTS = {
   /** Used when CloudStack passes no usable timeout. */
   defaultTimeoutSeconds: 600,
-  /** Budget for undoing a create whose outcome is unknown (its own deadline may be spent). */
+  /** Upper bound for undoing a create whose outcome is unknown (its own deadline may be spent). */
   cleanupMs: 4_000,
 } as const;
 
@@ -107,13 +107,17 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
         const { vmName, uuid } = readVmName(payload);
         const config = readCreateConfig(payload, vmName);
         const ownershipTag = `Managed by extorch for CloudStack instance ${uuid} (${randomUUID()})`;
+        // What is left between our deadline and CloudStack's kill (the runner keeps about a tenth back).
+        const cleanupMs = Math.min(HYPERV_TIMEOUTS.cleanupMs, Math.floor((deadline.remainingMs() / 9) * 0.8));
         return withSession(factory, payload, async (session) => {
+          // Failing to connect or to open the shell means no script ran: nothing to undo.
+          await session.open?.(deadline.signal);
           let report: ScriptReport;
           try {
             report = await runScript(session, createScript({ vmName, ownershipTag, config }), deadline.signal);
           } catch (error) {
-            // The outcome is unknown: remove only what carries this invocation's tag.
-            await runScript(session, undoUnknownCreateScript({ vmName, ownershipTag, vhdPath: config.vhdPath }), AbortSignal.timeout(HYPERV_TIMEOUTS.cleanupMs)).catch(() => undefined);
+            // The script may have run: remove only what carries this invocation's tag.
+            await runScript(session, undoUnknownCreateScript({ vmName, ownershipTag, vhdPath: config.vhdPath }), AbortSignal.timeout(cleanupMs)).catch(() => undefined);
             throw error;
           }
           if (report.ok) return { status: 'success', message: 'Instance created' };

@@ -17,6 +17,8 @@ export interface PowerShellOutput {
 }
 
 export interface PowerShellSession {
+  /** Connects and opens the shell ahead of the first script (so a failure here means no script ran). */
+  open?(signal: AbortSignal): Promise<void>;
   run(script: PsCode, signal: AbortSignal): Promise<PowerShellOutput>;
   close(): Promise<void>;
 }
@@ -37,6 +39,10 @@ export function winRmSession(connection: ConnectionConfig): PowerShellSession & 
   let shell: ReturnType<WinRmClient['openShell']> | undefined;
   return {
     client,
+    async open(signal) {
+      shell ??= client.openShell(signal);
+      await shell;
+    },
     async run(script, signal) {
       shell ??= client.openShell(signal);
       const opened = await shell;

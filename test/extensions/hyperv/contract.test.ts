@@ -36,10 +36,10 @@ describe('extorch-hyperv executable against the Hyper-V emulator', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function invoke(action: string, payload: unknown): Promise<Invocation> {
+  async function invoke(action: string, payload: unknown, timeoutSeconds = 60): Promise<Invocation> {
     const file = join(dir, `${++fileCounter}.json`);
     await writeFile(file, JSON.stringify(payload));
-    const child = spawn(process.execPath, [ENTRY, action, file, '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [ENTRY, action, file, String(timeoutSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -168,5 +168,21 @@ describe('extorch-hyperv executable against the Hyper-V emulator', () => {
     assert.ok(operations <= 12, `${operations} WS-Man requests`);
     assert.equal((afterCounters.byOperation.Create ?? 0) - (before.byOperation.Create ?? 0), 1, 'one shell');
     await invoke('delete', vmPayload(uuid));
+  });
+
+  it('answers before CloudStack\'s timeout when the host is too slow, and leaves nothing behind', async () => {
+    const uuid = testUuid();
+    emulator.faults.add({ path: '^/wsman', latencyMs: 12_000 });
+    try {
+      const started = Date.now();
+      const result = await invoke('create', vmPayload(uuid, { virtualmachine: templateVm('2') }), 10);
+      assert.ok(Date.now() - started < 10_000, `answered after ${Date.now() - started} ms`);
+      assert.equal(result.code, 1);
+      assert.equal(result.json.status, 'error');
+    } finally {
+      emulator.faults.clear();
+    }
+    assert.deepEqual(vmsNamed(uuid), []);
+    assert.deepEqual(diskOf(uuid), []);
   });
 });
