@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { defineExtension, ExtensionError } from '../../contract/extension.ts';
-import type { Extension, JsonObject } from '../../contract/extension.ts';
+import type { Extension, InvocationOptions, JsonObject } from '../../contract/extension.ts';
 import type { Payload } from '../../contract/payload.ts';
 import { readDetail } from '../../contract/details.ts';
 import { internalNameOf, readConnection, readCreateConfig, readSnapshotName, readVmName, validateWindowsPath } from './config.ts';
@@ -39,7 +39,7 @@ function fail(report: ScriptReport): never {
 }
 
 /** The reference named VMs by the bare internal name: actions on existing VMs also find those. */
-function targetOf(payload: Payload): VmTarget & { name: string } {
+function targetOf(payload: Payload): VmTarget {
   const { vmName, internalName } = readVmName(payload);
   return { name: vmName, legacyName: internalName };
 }
@@ -72,7 +72,7 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
   const factory = options.sessionFactory ?? winRmSession;
 
   const power = (action: PowerAction, message: string, missingIsSuccess = false) =>
-    async (payload: Payload, { deadline }: { deadline: { signal: AbortSignal } }): Promise<JsonObject> => {
+    async (payload: Payload, { deadline }: InvocationOptions): Promise<JsonObject> => {
       const target = targetOf(payload);
       const vmName = target.name;
       return withSession(factory, payload, async (session) => {
@@ -84,7 +84,7 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
     };
 
   const snapshot = (action: SnapshotAction, verb: string) =>
-    async (payload: Payload, { deadline }: { deadline: { signal: AbortSignal } }): Promise<JsonObject> => {
+    async (payload: Payload, { deadline }: InvocationOptions): Promise<JsonObject> => {
       const target = targetOf(payload);
       const vmName = target.name;
       const snapshotName = readSnapshotName(payload);

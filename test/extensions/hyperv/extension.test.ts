@@ -249,4 +249,21 @@ describe('Hyper-V extension (scripts run in the emulator interpreter)', () => {
     assert.equal(host.vms.find((candidate) => candidate.name === 'i-2-45-VM')!.state, 'Off');
     assert.deepEqual((await run('statuses')).output, { status: 'success', power_state: { 'i-2-45-VM': 'poweron' } });
   });
+
+  it('a script that hangs is abandoned at the deadline and the answer comes promptly', async () => {
+    const hanging = createHyperVExtension({
+      sessionFactory: () => ({
+        run: (_script, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+        close: async () => undefined,
+      }),
+    });
+    const payload = parsePayload(createPayload({ host: HOST_DETAILS, uuid: UUID, virtualmachine: TEMPLATE_VM }));
+    const started = Date.now();
+    // The deadline's timer is unref'd (a real invocation has its socket keeping the process alive).
+    const keepAlive = setInterval(() => undefined, 50);
+    const result = await hanging.run('create', payload, { deadline: Deadline.after(400) }).finally(() => clearInterval(keepAlive));
+    assert.equal(result.success, false);
+    assert.match(String(result.output.error), /Timed out/);
+    assert.ok(Date.now() - started < 1_500, `${Date.now() - started} ms`);
+  });
 });
