@@ -171,4 +171,10 @@ describe('PowerShell interpreter: language', () => {
   it('binds member access and indexing in arguments, followed by more parameters', async () => {
     assert.deepEqual(await lines("$d = @(@{ N = 1; M = 'x' }); Write-Output -InputObject $d[0].N -NoEnumerate; Write-Output $d[0].M.ToUpper() -NoEnumerate"), ['1', 'X']);
   });
+
+  it('honours redirections: > $null, 2> $null, 2>&1 and *> $null', async () => {
+    const outcome = await run("Get-VMSwitch > $null; Write-Error 'quiet' 2>$null; Write-Error 'merged' 2>&1 | ForEach-Object { \"caught: $($_.Exception.Message)\" }; Get-VMSwitch *> $null");
+    assert.equal(outcome.stdout, 'caught: merged\r\n');
+    assert.deepEqual(outcome.errors, []);
+  });
 });

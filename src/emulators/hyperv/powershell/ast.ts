@@ -31,6 +31,15 @@ export interface CommandNode {
   pos: number;
   /** Source text of the command element, for error messages. */
   text: string;
+  /** `> $null`, `2> $null`, `2>&1`, `*> file`: which stream goes where. */
+  redirections: Redirection[];
+}
+
+export interface Redirection {
+  stream: 'output' | 'error' | 'all' | 'other';
+  /** `merge` = into the output stream (`2>&1`); otherwise an expression for the target (`$null` or a path). */
+  target: 'merge' | Expression;
+  append: boolean;
 }
 
 export type CommandArgument =

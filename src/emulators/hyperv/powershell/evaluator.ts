@@ -4,7 +4,7 @@
  * tracks whether the last pipeline succeeded, which is what powershell.exe turns into its exit code.
  */
 import type { HyperVHost } from '../host-state.ts';
-import { recordCommand } from '../host-state.ts';
+import { addFile, pathKey, recordCommand } from '../host-state.ts';
 import type { CommandNode, Expression, PipelineNode, Statement, StatementList } from './ast.ts';
 import { bindParameters, parseActionPreference } from './binder.ts';
 import type { EvaluatedArgument } from './binder.ts';
@@ -369,6 +369,7 @@ export class Interpreter implements CmdletRuntime {
         throw error;
       }
       const preference: ErrorActionName = binding.errorAction ?? parseActionPreference(this.getVariable('ErrorActionPreference') ?? 'Continue', 'RuntimeException');
+      const routes = this.resolveRedirections(command);
       const output: PsValue[] = [];
       let failed = false;
       const call: CmdletCall = {
@@ -388,8 +389,10 @@ export class Interpreter implements CmdletRuntime {
           const full: ErrorRecordData = { ...record, commandName: cmdlet.name === 'Write-Error' ? command.text : cmdlet.name };
           if (preference === 'Stop') throw new PowerShellRuntimeError(full, 'script');
           if (preference === 'Ignore') return;
-          if (preference === 'SilentlyContinue') {
+          if (preference === 'SilentlyContinue' || routes.error !== undefined) {
             this.errorList.unshift(errorRecordObject(full));
+            if (routes.error === 'merge') output.push(errorRecordObject(full));
+            else if (typeof routes.error === 'string') this.writeToFile(routes.error, full.message);
             return;
           }
           this.emitError({ ...full, ...({ commandText: command.text } as object) });
@@ -409,10 +412,40 @@ export class Interpreter implements CmdletRuntime {
       if (binding.whatIf) return [];
       cmdlet.invoke(call);
       if (failed) this.lastSucceeded = false;
+      if (routes.output === 'null') return [];
+      if (typeof routes.output === 'string') {
+        this.writeToFile(routes.output, formatForHost(output));
+        return [];
+      }
       return output;
     } finally {
       this.callDepth--;
     }
+  }
+
+  /**
+   * Where a command's output and error streams go: `null` (discarded), `merge` (errors into the output, `2>&1`),
+   * a file path on the host, or undefined (the default streams).
+   */
+  private resolveRedirections(command: CommandNode): { output?: 'null' | string; error?: 'null' | 'merge' | string } {
+    const routes: { output?: 'null' | string; error?: 'null' | 'merge' | string } = {};
+    for (const redirection of command.redirections) {
+      let target: 'null' | 'merge' | string;
+      if (redirection.target === 'merge') target = 'merge';
+      else {
+        const value = this.evaluate(redirection.target);
+        target = value === null ? 'null' : toPsString(value);
+      }
+      if (redirection.stream === 'output' || redirection.stream === 'all') routes.output = target === 'merge' ? undefined : target;
+      if (redirection.stream === 'error' || redirection.stream === 'all') routes.error = target;
+    }
+    return routes;
+  }
+
+  private writeToFile(path: string, text: string): void {
+    const existing = this.host.files[pathKey(path)];
+    if (!existing) addFile(this.host, path, 0);
+    this.host.files[pathKey(path)]!.sizeBytes += Buffer.byteLength(text, 'utf16le');
   }
 
   /** Statement-terminating errors become script-terminating under `Stop`. */

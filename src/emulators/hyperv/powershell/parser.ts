@@ -4,7 +4,7 @@
  * Operator precedence follows about_Operator_Precedence (postfix > cast > comma > -not > .. > -f > * / % >
  * + - > comparison and bitwise > -and -or -xor).
  */
-import type { CommandArgument, CommandNode, Expression, PipelineElement, PipelineNode, Statement, StatementList } from './ast.ts';
+import type { CommandArgument, CommandNode, Expression, PipelineElement, PipelineNode, Redirection, Statement, StatementList } from './ast.ts';
 import { PowerShellParseError } from './errors.ts';
 import type { LexMode, Token } from './lexer.ts';
 import { Lexer, parseNumberLiteral } from './lexer.ts';
@@ -278,13 +278,19 @@ class Parser {
 
   private parseCommandArguments(name: string | Expression, pos: number): CommandNode {
     const args: CommandArgument[] = [];
+    const redirections: Redirection[] = [];
     for (;;) {
       const token = this.peek('argument');
       if (['newline', 'semi', 'pipe', 'rparen', 'rbrace', 'eof'].includes(token.type)) break;
       if (token.type === 'redirection') {
-        // Redirections (`2>&1`, `>$null`) are accepted and their target consumed; streams are not redirected.
         this.pos = token.end;
-        if (!token.text.includes('&')) this.parseArgumentValue();
+        const source = /^[*1-6]/.test(token.text) ? token.text[0]! : '1';
+        const stream = source === '1' ? 'output' : source === '2' ? 'error' : source === '*' ? 'all' : 'other';
+        if (token.text.includes('&')) {
+          redirections.push({ stream, target: 'merge', append: false });
+        } else {
+          redirections.push({ stream, target: this.parseSingleArgument(), append: token.text.includes('>>') });
+        }
         continue;
       }
       if (token.type === 'parameter') {
@@ -298,7 +304,7 @@ class Parser {
       }
       args.push({ kind: 'positional', value: this.parseArgumentValue() });
     }
-    return { kind: 'command', name, arguments: args, pos, text: this.source.slice(pos, this.pos).trim() };
+    return { kind: 'command', name, arguments: args, pos, text: this.source.slice(pos, this.pos).trim(), redirections };
   }
 
   /** One command argument: a bare word, a literal, a variable (with member access) or a comma list of them. */
