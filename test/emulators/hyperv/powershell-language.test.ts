@@ -177,4 +177,9 @@ describe('PowerShell interpreter: language', () => {
     assert.equal(outcome.stdout, 'caught: merged\r\n');
     assert.deepEqual(outcome.errors, []);
   });
+
+  it('fills -ErrorVariable and -OutVariable', async () => {
+    const outcome = await run("Get-VM -Name 'ghost' -ErrorAction SilentlyContinue -ErrorVariable problems; $problems.Count; $problems[0].Exception.Message; Get-VMSwitch -OutVariable switches | Out-Null; $switches.Name");
+    assert.equal(outcome.stdout, '1\r\nHyper-V was unable to find a virtual machine with name "ghost".\r\nExternalSwitch\r\n');
+  });
 });

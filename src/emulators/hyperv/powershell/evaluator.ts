@@ -371,6 +371,19 @@ export class Interpreter implements CmdletRuntime {
       const preference: ErrorActionName = binding.errorAction ?? parseActionPreference(this.getVariable('ErrorActionPreference') ?? 'Continue', 'RuntimeException');
       const routes = this.resolveRedirections(command);
       const output: PsValue[] = [];
+      const errorVariable = binding.params.string('ErrorVariable');
+      const outVariable = binding.params.string('OutVariable');
+      const collectedErrors: PsValue[] = [];
+      // -ErrorVariable/-OutVariable are set even when the command fails; `+name` appends.
+      const publish = () => {
+        for (const [spec, values] of [[errorVariable, collectedErrors], [outVariable, output]] as const) {
+          if (spec === undefined) continue;
+          const append = spec.startsWith('+');
+          const name = append ? spec.slice(1) : spec;
+          const previous = append ? this.getVariable(name) : undefined;
+          this.setVariable(name, [...(previous === undefined || previous === null ? [] : enumerate(previous)), ...values]);
+        }
+      };
       let failed = false;
       const call: CmdletCall = {
         name: cmdlet.name,
@@ -387,6 +400,8 @@ export class Interpreter implements CmdletRuntime {
           failed = true;
           // PowerShell labels Write-Error's records with the caller's command line ("Write-Error \"x\" : x").
           const full: ErrorRecordData = { ...record, commandName: cmdlet.name === 'Write-Error' ? command.text : cmdlet.name };
+          collectedErrors.push(errorRecordObject(full));
+          if (preference === 'Stop') publish();
           if (preference === 'Stop') throw new PowerShellRuntimeError(full, 'script');
           if (preference === 'Ignore') return;
           if (preference === 'SilentlyContinue' || routes.error !== undefined) {
@@ -411,6 +426,7 @@ export class Interpreter implements CmdletRuntime {
       }
       if (binding.whatIf) return [];
       cmdlet.invoke(call);
+      publish();
       if (failed) this.lastSucceeded = false;
       if (routes.output === 'null') return [];
       if (typeof routes.output === 'string') {
