@@ -182,4 +182,10 @@ describe('PowerShell interpreter: language', () => {
     const outcome = await run("Get-VM -Name 'ghost' -ErrorAction SilentlyContinue -ErrorVariable problems; $problems.Count; $problems[0].Exception.Message; Get-VMSwitch -OutVariable switches | Out-Null; $switches.Name");
     assert.equal(outcome.stdout, '1\r\nHyper-V was unable to find a virtual machine with name "ghost".\r\nExternalSwitch\r\n');
   });
+
+  it('runs while and for loops with break, continue and ++/--', async () => {
+    assert.deepEqual(await lines('$i = 0; while ($i -lt 10) { $i++; if ($i -eq 2) { continue }; if ($i -eq 4) { break }; $i }; for ($j = 3; $j -gt 0; $j--) { "j$j" }'), ['1', '3', 'j3', 'j2', 'j1']);
+    const endless = await run('while ($true) { }');
+    assert.equal(endless.errors[0]?.fullyQualifiedErrorId, 'ExecutionBudgetExceeded');
+  });
 });

@@ -13,7 +13,10 @@ export type Statement =
   | { kind: 'throw'; value?: PipelineNode; pos: number }
   | { kind: 'exit'; value?: Expression; pos: number }
   | { kind: 'return'; value?: PipelineNode; pos: number }
-  | { kind: 'foreach'; variable: string; collection: PipelineNode; body: StatementList; pos: number };
+  | { kind: 'foreach'; variable: string; collection: PipelineNode; body: StatementList; pos: number }
+  | { kind: 'while'; condition: PipelineNode; body: StatementList; pos: number }
+  | { kind: 'for'; init?: Statement; condition?: PipelineNode; step?: Statement; body: StatementList; pos: number }
+  | { kind: 'break' | 'continue'; pos: number };
 
 export interface PipelineNode {
   kind: 'pipeline';

@@ -41,6 +41,14 @@ export class ExitSignal extends Error {
   }
 }
 
+/** `break` / `continue` leave or restart the innermost loop. */
+export class LoopSignal extends Error {
+  override readonly name = 'LoopSignal';
+  constructor(readonly kind: 'break' | 'continue') {
+    super(kind);
+  }
+}
+
 /** `return` leaves the current script block. */
 export class ReturnSignal extends Error {
   override readonly name = 'ReturnSignal';

@@ -9,7 +9,7 @@ import type { CommandNode, Expression, PipelineNode, Statement, StatementList } 
 import { bindParameters, parseActionPreference } from './binder.ts';
 import type { EvaluatedArgument } from './binder.ts';
 import type { CmdletCall, CmdletDefinition, CmdletRuntime, ErrorActionName } from './cmdlet-types.ts';
-import { ExitSignal, PowerShellRuntimeError, ReturnSignal, commandNotFound } from './errors.ts';
+import { ExitSignal, LoopSignal, PowerShellRuntimeError, ReturnSignal, commandNotFound } from './errors.ts';
 import { formatForHost } from './format.ts';
 import { arithmetic, castValue, compare, formatOperator, getIndex, getMember, invokeMethod, invokeStatic, range, runtimeError, setIndex, setMember, toNumber } from './operations.ts';
 import type { MatchState } from './operations.ts';
@@ -155,7 +155,8 @@ export class Interpreter implements CmdletRuntime {
         this.appendStdout(formatForHost(error.pending as PsValue[]));
       }
       if (error instanceof ExitSignal) return error.exitCode;
-      if (error instanceof ReturnSignal) return this.lastSucceeded ? 0 : 1;
+      // `return`, or `break`/`continue` outside a loop, end the script (as PowerShell does).
+      if (error instanceof ReturnSignal || error instanceof LoopSignal) return this.lastSucceeded ? 0 : 1;
       if (error instanceof PowerShellRuntimeError) {
         this.emitError(error.record);
         return 1;
@@ -212,10 +213,32 @@ export class Interpreter implements CmdletRuntime {
         const collection = this.pipelineValue(statement.collection);
         for (const item of collection === null ? [] : enumerate(collection)) {
           this.setVariable(statement.variable, item);
-          output.push(...this.executeStatements(statement.body));
+          if (this.loopBody(statement.body, output) === 'break') break;
         }
         return output;
       }
+      case 'while': {
+        const output: PsValue[] = [];
+        // Every iteration ticks the step budget, so an endless loop ends with ExecutionBudgetExceeded.
+        while (isTruthy(this.pipelineValue(statement.condition))) {
+          this.tick();
+          if (this.loopBody(statement.body, output) === 'break') break;
+        }
+        return output;
+      }
+      case 'for': {
+        const output: PsValue[] = [];
+        if (statement.init) output.push(...this.executeStatement(statement.init));
+        while (statement.condition === undefined || isTruthy(this.pipelineValue(statement.condition))) {
+          this.tick();
+          if (this.loopBody(statement.body, output) === 'break') break;
+          if (statement.step) output.push(...this.executeStatement(statement.step));
+        }
+        return output;
+      }
+      case 'break':
+      case 'continue':
+        throw new LoopSignal(statement.kind);
       case 'try':
         return this.executeTry(statement);
       case 'throw': {
@@ -237,6 +260,17 @@ export class Interpreter implements CmdletRuntime {
       case 'return': {
         throw new ReturnSignal();
       }
+    }
+  }
+
+  /** Runs one loop iteration; `break`/`continue` in it (or in a nested block) end or skip it. */
+  private loopBody(body: StatementList, output: PsValue[]): 'break' | 'next' {
+    try {
+      output.push(...this.executeStatements(body));
+      return 'next';
+    } catch (error) {
+      if (error instanceof LoopSignal) return error.kind === 'break' ? 'break' : 'next';
+      throw error;
     }
   }
 

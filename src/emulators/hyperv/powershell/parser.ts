@@ -150,6 +150,19 @@ class Parser {
           return this.atStatementEnd() ? { kind: 'exit', pos } : { kind: 'exit', value: this.parseExpression(), pos };
         case 'foreach':
           return this.parseForeach(pos);
+        case 'while': {
+          this.expect('lparen', 'expression', "'(' after 'while'");
+          this.skipNewlines();
+          const condition = this.parsePipeline();
+          this.skipNewlines();
+          this.expect('rparen', 'expression', "closing ')' after expression in 'while' statement");
+          return { kind: 'while', condition, body: this.parseBlock(), pos };
+        }
+        case 'for':
+          return this.parseFor(pos);
+        case 'break':
+        case 'continue':
+          return { kind: keyword, pos };
         default:
           throw new PowerShellParseError(`The '${keyword}' keyword is not supported by this PowerShell host.`, 'UnsupportedKeyword', pos);
       }
@@ -158,6 +171,14 @@ class Parser {
     if (start.type === 'variable') {
       const saved = this.pos;
       const target = this.parsePostfix(this.parsePrimary());
+      // `$i++` / `$i--` as a statement.
+      const after = this.lexer.skipTrivia(this.pos);
+      const pair = this.source.slice(after, after + 2);
+      if (pair === '++' || pair === '--') {
+        this.pos = after + 2;
+        const one: Statement = { kind: 'pipeline', pipeline: { kind: 'pipeline', elements: [{ kind: 'expression', expression: { kind: 'constant', value: 1 }, pos: after }], pos: after }, pos: after };
+        return { kind: 'assignment', target, operator: pair === '++' ? '+=' : '-=', value: one, pos };
+      }
       const op = this.peek();
       if (op.type === 'assign') {
         this.pos = op.end;
@@ -243,6 +264,27 @@ class Parser {
     const collection = this.parsePipeline();
     this.expect('rparen', 'expression', "closing ')' in foreach");
     return { kind: 'foreach', variable: variable.name, collection, body: this.parseBlock(), pos };
+  }
+
+  /** `for (init; condition; step) { … }`, each part optional. */
+  private parseFor(pos: number): Statement {
+    this.expect('lparen', 'expression', "'(' after 'for'");
+    const part = <T>(parse: () => T, closer: 'semi' | 'rparen'): T | undefined => {
+      this.skipNewlines();
+      const token = this.peek('argument');
+      if (token.type === closer) {
+        this.pos = token.end;
+        return undefined;
+      }
+      const value = parse();
+      this.skipNewlines();
+      this.expect(closer, 'expression', closer === 'semi' ? "';' in for statement" : "closing ')' in for statement");
+      return value;
+    };
+    const init = part(() => this.parseStatement(), 'semi');
+    const condition = part(() => this.parsePipeline(), 'semi');
+    const step = part(() => this.parseStatement(), 'rparen');
+    return { kind: 'for', ...(init ? { init } : {}), ...(condition ? { condition } : {}), ...(step ? { step } : {}), body: this.parseBlock(), pos };
   }
 
   private parsePipeline(): PipelineNode {
