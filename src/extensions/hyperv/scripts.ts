@@ -63,14 +63,15 @@ export function createScript({ vmName, ownershipTag, config }: CreateScriptInput
     config.source.kind === 'template'
       ? [
           ps`if (-not (Test-Path -LiteralPath ${psString(config.source.templatePath)} -PathType Leaf)) { throw ${psString(`Template file '${config.source.templatePath}' not found on the Hyper-V host`)} }`,
-          ps`Copy-Item -LiteralPath ${psString(config.source.templatePath)} -Destination ${vhd}`,
+          // Marked before the copy: the precheck proved nothing was at this path, so whatever is there after a failure is ours.
           ps`$steps += 'disk'`,
+          ps`Copy-Item -LiteralPath ${psString(config.source.templatePath)} -Destination ${vhd}`,
           ps`$vm = New-VM -Name ${name} -MemoryStartupBytes ${config.memoryBytes} -Generation ${config.generation} -Path ${psString(config.vmDirectory)} -VHDPath ${vhd}`,
         ]
       : [
           ps`if (-not (Test-Path -LiteralPath ${psString(config.source.isoPath)} -PathType Leaf)) { throw ${psString(`ISO file '${config.source.isoPath}' not found on the Hyper-V host`)} }`,
-          ps`$vm = New-VM -Name ${name} -MemoryStartupBytes ${config.memoryBytes} -Generation ${config.generation} -Path ${psString(config.vmDirectory)} -NewVHDPath ${vhd} -NewVHDSizeBytes ${config.source.diskBytes}`,
           ps`$steps += 'disk'`,
+          ps`$vm = New-VM -Name ${name} -MemoryStartupBytes ${config.memoryBytes} -Generation ${config.generation} -Path ${psString(config.vmDirectory)} -NewVHDPath ${vhd} -NewVHDSizeBytes ${config.source.diskBytes}`,
         ];
   const configure = [
     ps`$result = [pscustomobject]@{ id = $vm.Id.ToString() }`,

@@ -84,6 +84,14 @@ describe('Hyper-V extension (scripts run in the emulator interpreter)', () => {
     assert.equal(recorded.sessions[0]!.scripts.length, 2);
   });
 
+  it('a New-VM failure after the template copy removes the copied disk', async () => {
+    const result = await run('create', { virtualmachine: TEMPLATE_VM, ramBytes: 20 * 1024 ** 4 });
+    assert.match(String(result.output.error), /memory/);
+    assert.equal(host.vms.length, 0);
+    assert.equal(host.files[`${HOST_DETAILS.vhd_path}\\${VM_NAME}.vhdx`.toLowerCase()], undefined);
+    assert.ok(recorded.sessions[0]!.commands[1]!.includes('Remove-Item'), 'the undo script removed the disk');
+  });
+
   it('a missing template fails before anything is made', async () => {
     const result = await run('create', { virtualmachine: { ...TEMPLATE_VM, template_path: 'C:\\Templates\\missing.vhdx' } });
     assert.equal(result.output.error, "Template file 'C:\\Templates\\missing.vhdx' not found on the Hyper-V host");
