@@ -156,6 +156,10 @@ describe('Hyper-V extension (scripts run in the emulator interpreter)', () => {
     assert.ok(recorded.sessions.every((session) => session.scripts.length === 1 && session.closed));
   });
 
+  it('statuses of an empty host is an empty map', async () => {
+    assert.deepEqual((await run('statuses')).output, { status: 'success', power_state: {} });
+  });
+
   it('statuses reports every VM of the host, mapped back to internal names', async () => {
     await run('create', { virtualmachine: TEMPLATE_VM });
     await runPowerShell(host, "New-VM -Name 'foreign' -NoVHD | Out-Null");
