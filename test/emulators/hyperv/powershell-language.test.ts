@@ -188,4 +188,11 @@ describe('PowerShell interpreter: language', () => {
     const endless = await run('while ($true) { }');
     assert.equal(endless.errors[0]?.fullyQualifiedErrorId, 'ExecutionBudgetExceeded');
   });
+
+  it('return ends a script block or the script with its value, keeping earlier output in order', async () => {
+    assert.deepEqual(await lines("1..3 | ForEach-Object { if ($_ -eq 2) { return 'r' }; $_ }"), ['1', 'r', '3']);
+    assert.deepEqual(await lines("foreach ($i in 1..3) { $i; if ($i -eq 2) { return } }; 'never'"), ['1', '2']);
+    assert.deepEqual(await lines("try { 'a'; return 'b' } finally { 'f' }"), ['a', 'b', 'f']);
+    assert.deepEqual(await lines("foreach ($i in 1..3) { $i; if ($i -eq 2) { break }; 'after' }; 'end'"), ['1', 'after', '2', 'end']);
+  });
 });

@@ -44,6 +44,7 @@ export class ExitSignal extends Error {
 /** `break` / `continue` leave or restart the innermost loop. */
 export class LoopSignal extends Error {
   override readonly name = 'LoopSignal';
+  pending: unknown[] = [];
   constructor(readonly kind: 'break' | 'continue') {
     super(kind);
   }
@@ -52,6 +53,8 @@ export class LoopSignal extends Error {
 /** `return` leaves the current script block. */
 export class ReturnSignal extends Error {
   override readonly name = 'ReturnSignal';
+  /** Output of the block up to and including `return <value>`. */
+  pending: unknown[] = [];
   constructor() {
     super('return');
   }

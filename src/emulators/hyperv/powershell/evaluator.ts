@@ -151,7 +151,7 @@ export class Interpreter implements CmdletRuntime {
       }
       return this.lastSucceeded ? 0 : 1;
     } catch (error) {
-      if ((error instanceof ExitSignal || error instanceof PowerShellRuntimeError) && error.pending.length > 0) {
+      if (carriesOutput(error) && error.pending.length > 0) {
         this.appendStdout(formatForHost(error.pending as PsValue[]));
       }
       if (error instanceof ExitSignal) return error.exitCode;
@@ -182,7 +182,7 @@ export class Interpreter implements CmdletRuntime {
           this.lastSucceeded = false;
           continue;
         }
-        if (error instanceof ExitSignal || error instanceof PowerShellRuntimeError) error.pending = [...output, ...error.pending];
+        if (carriesOutput(error)) error.pending = [...output, ...error.pending];
         throw error;
       }
     }
@@ -258,7 +258,9 @@ export class Interpreter implements CmdletRuntime {
         throw new ExitSignal(code | 0);
       }
       case 'return': {
-        throw new ReturnSignal();
+        const signal = new ReturnSignal();
+        if (statement.value) signal.pending = this.runPipeline(statement.value);
+        throw signal;
       }
     }
   }
@@ -269,7 +271,12 @@ export class Interpreter implements CmdletRuntime {
       output.push(...this.executeStatements(body));
       return 'next';
     } catch (error) {
-      if (error instanceof LoopSignal) return error.kind === 'break' ? 'break' : 'next';
+      if (error instanceof LoopSignal) {
+        output.push(...(error.pending as PsValue[]));
+        return error.kind === 'break' ? 'break' : 'next';
+      }
+      // Output of earlier iterations was already written when the script returns, exits or fails.
+      if (carriesOutput(error)) error.pending = [...output, ...error.pending];
       throw error;
     }
   }
@@ -285,8 +292,8 @@ export class Interpreter implements CmdletRuntime {
       }
     } catch (error) {
       if (!(error instanceof PowerShellRuntimeError)) {
-        if (statement.finallyBody) output.push(...this.executeStatements(statement.finallyBody));
-        if (error instanceof ExitSignal) error.pending = [...output, ...error.pending];
+        const finallyOutput = statement.finallyBody ? this.executeStatements(statement.finallyBody) : [];
+        if (carriesOutput(error)) error.pending = [...output, ...error.pending, ...finallyOutput];
         throw error;
       }
       output.push(...(error.pending as PsValue[]));
@@ -303,7 +310,7 @@ export class Interpreter implements CmdletRuntime {
         this.lastSucceeded = true;
         output.push(...this.executeStatements(handler.body));
       } catch (inner) {
-        if (inner instanceof ExitSignal || inner instanceof PowerShellRuntimeError) inner.pending = [...output, ...inner.pending];
+        if (carriesOutput(inner)) inner.pending = [...output, ...inner.pending];
         throw inner;
       } finally {
         this.dollarUnderscore.pop();
@@ -515,7 +522,7 @@ export class Interpreter implements CmdletRuntime {
     try {
       return this.executeStatements(block.node.body);
     } catch (error) {
-      if (error instanceof ReturnSignal) return [];
+      if (error instanceof ReturnSignal) return error.pending as PsValue[];
       throw error;
     } finally {
       this.dollarUnderscore.pop();
@@ -618,6 +625,11 @@ export class Interpreter implements CmdletRuntime {
     if (state.matches) this.variables.set('matches', state.matches);
     return result;
   }
+}
+
+/** Control-flow signals and errors that carry the output written before they unwound. */
+function carriesOutput(error: unknown): error is ExitSignal | ReturnSignal | LoopSignal | PowerShellRuntimeError {
+  return error instanceof ExitSignal || error instanceof ReturnSignal || error instanceof LoopSignal || error instanceof PowerShellRuntimeError;
 }
 
 function catchMatches(typeName: string, exceptionType: string): boolean {
