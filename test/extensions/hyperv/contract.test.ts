@@ -127,6 +127,18 @@ describe('extorch-hyperv executable against the Hyper-V emulator', () => {
     });
   }
 
+  it('runs concurrent invocations (as CloudStack does) without interference', async () => {
+    const uuids = [testUuid(), testUuid(), testUuid()];
+    const results = await Promise.all(uuids.map((uuid, index) => invoke('create', vmPayload(uuid, { virtualmachine: index === 1 ? isoVm('2') : templateVm('1'), nics: nics(index) }))));
+    assert.deepEqual(results.map((result) => result.json), uuids.map(() => ({ status: 'success', message: 'Instance created' })));
+    for (const uuid of uuids) assert.equal(vmsNamed(uuid)[0]?.state, 'Running');
+    await Promise.all(uuids.map((uuid) => invoke('delete', vmPayload(uuid))));
+    for (const uuid of uuids) {
+      assert.deepEqual(vmsNamed(uuid), []);
+      assert.deepEqual(diskOf(uuid), []);
+    }
+  });
+
   it('fails cleanly on bad input and leaves no VM or disk behind', async () => {
     const uuid = testUuid();
     const noUrl = await invoke('create', vmPayload(uuid, { host: { ...emulator.hostDetails(), url: '' }, virtualmachine: templateVm('1') }));
