@@ -195,4 +195,19 @@ describe('PowerShell interpreter: language', () => {
     assert.deepEqual(await lines("try { 'a'; return 'b' } finally { 'f' }"), ['a', 'b', 'f']);
     assert.deepEqual(await lines("foreach ($i in 1..3) { $i; if ($i -eq 2) { break }; 'after' }; 'end'"), ['1', 'after', '2', 'end']);
   });
+
+  it('defines and calls functions with named, positional, default and switch parameters in their own scope', async () => {
+    const script = [
+      'function Add-Two($a, $b = 2) { $a + $b }',
+      'function Get-Label { param([string]$Prefix, [switch]$Upper) $n = "$Prefix-x"; if ($Upper) { return $n.ToUpper() }; $n }',
+      '$n = 1',
+      'Add-Two 1; Add-Two -a 5 -b 10; Get-Label -Prefix vm; Get-Label vm -Upper; $n',
+      "function Count-Input { $input.Count }; @(1, 2, 3) | Count-Input",
+    ].join('\n');
+    assert.deepEqual(await lines(script), ['3', '15', 'vm-x', 'VM-X', '1', '3']);
+    const unknown = await run('function f($a) { $a }; f -b 1');
+    assert.equal(unknown.errors[0]?.fullyQualifiedErrorId, 'NamedParameterNotFound,f');
+    const recursion = await run('function r { r }; r');
+    assert.equal(recursion.errors[0]?.fullyQualifiedErrorId, 'CallDepthOverflow');
+  });
 });

@@ -16,7 +16,15 @@ export type Statement =
   | { kind: 'foreach'; variable: string; collection: PipelineNode; body: StatementList; pos: number }
   | { kind: 'while'; condition: PipelineNode; body: StatementList; pos: number }
   | { kind: 'for'; init?: Statement; condition?: PipelineNode; step?: Statement; body: StatementList; pos: number }
-  | { kind: 'break' | 'continue'; pos: number };
+  | { kind: 'break' | 'continue'; pos: number }
+  | { kind: 'function'; name: string; parameters: FunctionParameter[]; body: StatementList; pos: number };
+
+export interface FunctionParameter {
+  name: string;
+  /** `[switch]`, `[int]`, … when declared. */
+  typeName?: string;
+  defaultValue?: Expression;
+}
 
 export interface PipelineNode {
   kind: 'pipeline';

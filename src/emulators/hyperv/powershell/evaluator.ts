@@ -5,7 +5,7 @@
  */
 import type { HyperVHost } from '../host-state.ts';
 import { addFile, pathKey, recordCommand } from '../host-state.ts';
-import type { CommandNode, Expression, PipelineNode, Statement, StatementList } from './ast.ts';
+import type { CommandNode, Expression, FunctionParameter, PipelineNode, Statement, StatementList } from './ast.ts';
 import { bindParameters, parseActionPreference } from './binder.ts';
 import type { EvaluatedArgument } from './binder.ts';
 import type { CmdletCall, CmdletDefinition, CmdletRuntime, ErrorActionName } from './cmdlet-types.ts';
@@ -44,7 +44,13 @@ export class Interpreter implements CmdletRuntime {
   readonly errors: EmittedError[] = [];
   readonly commandsRun: string[] = [];
   private stdout = '';
-  private readonly variables = new Map<string, PsValue>();
+  /** Variable scopes, global first; a function call pushes a scope of its own. */
+  private readonly scopes: Array<Map<string, PsValue>> = [new Map()];
+  private readonly functions = new Map<string, Extract<Statement, { kind: 'function' }>>();
+
+  private get variables(): Map<string, PsValue> {
+    return this.scopes[this.scopes.length - 1]!;
+  }
   private readonly dollarUnderscore: PsValue[] = [];
   private steps = 0;
   private callDepth = 0;
@@ -99,11 +105,17 @@ export class Interpreter implements CmdletRuntime {
     if (lower === '?') return this.lastSucceeded;
     if (lower === '_' || lower === 'psitem') return this.dollarUnderscore.length > 0 ? this.dollarUnderscore[this.dollarUnderscore.length - 1]! : null;
     if (lower.startsWith('env:')) return this.environment(lower.slice(4));
-    if (lower.startsWith('global:') || lower.startsWith('script:') || lower.startsWith('local:')) return this.getVariable(lower.slice(lower.indexOf(':') + 1));
-    return this.variables.get(lower);
+    if (lower.startsWith('global:') || lower.startsWith('script:')) return this.scopes[0]!.get(lower.slice(lower.indexOf(':') + 1));
+    if (lower.startsWith('local:')) return this.variables.get(lower.slice(6));
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const scope = this.scopes[i]!;
+      if (scope.has(lower)) return scope.get(lower);
+    }
+    return undefined;
   }
 
   setVariable(name: string, value: PsValue): void {
+    const scope = /^(global|script):/i.test(name) ? this.scopes[0]! : this.variables;
     const lower = name.toLowerCase().replace(/^(global|script|local):/, '');
     if (lower === 'null') return;
     if (AUTOMATIC_READONLY.has(lower) || lower === '?') {
@@ -111,10 +123,10 @@ export class Interpreter implements CmdletRuntime {
     }
     if (lower === 'erroractionpreference') {
       parseActionPreference(value, 'RuntimeException');
-      this.variables.set(lower, toPsString(value));
+      scope.set(lower, toPsString(value));
       return;
     }
-    this.variables.set(lower, value);
+    scope.set(lower, value);
   }
 
   private environment(name: string): PsValue {
@@ -239,6 +251,9 @@ export class Interpreter implements CmdletRuntime {
       case 'break':
       case 'continue':
         throw new LoopSignal(statement.kind);
+      case 'function':
+        this.functions.set(statement.name.toLowerCase(), statement);
+        return [];
       case 'try':
         return this.executeTry(statement);
       case 'throw': {
@@ -390,6 +405,12 @@ export class Interpreter implements CmdletRuntime {
 
   private invokeCommand(command: CommandNode, input: PsValue[] | undefined): PsValue[] {
     const rawName = typeof command.name === 'string' ? command.name : toPsString(this.evaluate(command.name));
+    const userFunction = this.functions.get(rawName.toLowerCase());
+    if (userFunction) {
+      recordCommand(this.host, userFunction.name);
+      this.commandsRun.push(userFunction.name);
+      return this.invokeFunction(userFunction, command, input);
+    }
     const cmdlet = this.cmdlets.get(rawName.toLowerCase());
     recordCommand(this.host, cmdlet?.name ?? rawName);
     this.commandsRun.push(cmdlet?.name ?? rawName);
@@ -509,6 +530,78 @@ export class Interpreter implements CmdletRuntime {
   private escalate(scope: 'statement' | 'script', preference: ErrorActionName | undefined): 'statement' | 'script' {
     const effective = preference ?? toPsString(this.getVariable('ErrorActionPreference') ?? 'Continue');
     return effective.toLowerCase() === 'stop' ? 'script' : scope;
+  }
+
+  /**
+   * Calls a script function: named arguments bind to parameters by (unambiguous prefix of) name, `[switch]`
+   * parameters take no value, the rest bind by position; unbound arguments land in `$args`, pipeline input in
+   * `$input`. The body runs in a scope of its own.
+   */
+  private invokeFunction(definition: Extract<Statement, { kind: 'function' }>, command: CommandNode, input: PsValue[] | undefined): PsValue[] {
+    if (++this.callDepth > MAX_CALL_DEPTH || this.scopes.length > MAX_CALL_DEPTH) {
+      this.callDepth--;
+      throw new PowerShellRuntimeError({ message: 'The script failed due to call depth overflow.', fullyQualifiedErrorId: 'CallDepthOverflow', category: 'InvalidOperation', exceptionType: 'System.Management.Automation.ScriptCallDepthException' }, 'script');
+    }
+    try {
+      const args = this.evaluateArguments(command);
+      const bound = new Map<string, PsValue>();
+      const positional: PsValue[] = [];
+      const isSwitch = (parameter: FunctionParameter) => parameter.typeName?.toLowerCase() === 'switch';
+      for (let i = 0; i < args.length; i++) {
+        const arg = args[i]!;
+        if (arg.kind === 'positional') {
+          positional.push(arg.value);
+          continue;
+        }
+        const matches = definition.parameters.filter((parameter) => parameter.name.toLowerCase().startsWith(arg.name.toLowerCase()));
+        const parameter = matches.find((candidate) => candidate.name.toLowerCase() === arg.name.toLowerCase()) ?? (matches.length === 1 ? matches[0] : undefined);
+        if (!parameter) {
+          throw new PowerShellRuntimeError(
+            { message: `A parameter cannot be found that matches parameter name '${arg.name}'.`, fullyQualifiedErrorId: `NamedParameterNotFound,${definition.name}`, category: 'InvalidArgument', exceptionType: 'System.Management.Automation.ParameterBindingException', commandName: definition.name },
+            'statement',
+          );
+        }
+        let value: PsValue = true;
+        if (arg.hasValue) value = arg.value ?? null;
+        else if (!isSwitch(parameter)) {
+          const next = args[i + 1];
+          if (!next || next.kind !== 'positional') {
+            throw new PowerShellRuntimeError(
+              { message: `Missing an argument for parameter '${parameter.name}'. Specify a parameter of type 'System.Object' and try again.`, fullyQualifiedErrorId: `MissingArgument,${definition.name}`, category: 'InvalidArgument', exceptionType: 'System.Management.Automation.ParameterBindingException', commandName: definition.name },
+              'statement',
+            );
+          }
+          value = next.value;
+          i++;
+        }
+        bound.set(parameter.name.toLowerCase(), value);
+      }
+      const scope = new Map<string, PsValue>();
+      this.scopes.push(scope);
+      try {
+        for (const parameter of definition.parameters) {
+          const key = parameter.name.toLowerCase();
+          let value: PsValue;
+          if (bound.has(key)) value = bound.get(key)!;
+          else if (!isSwitch(parameter) && positional.length > 0) value = positional.shift()!;
+          else if (parameter.defaultValue) value = this.evaluate(parameter.defaultValue);
+          else value = isSwitch(parameter) ? false : null;
+          scope.set(key, parameter.typeName && !isSwitch(parameter) && value !== null ? castValue(parameter.typeName, value) : isSwitch(parameter) ? isTruthy(value) : value);
+        }
+        scope.set('args', positional);
+        scope.set('input', input ?? []);
+        try {
+          return this.executeStatements(definition.body);
+        } catch (error) {
+          if (error instanceof ReturnSignal) return error.pending as PsValue[];
+          throw error;
+        }
+      } finally {
+        this.scopes.pop();
+      }
+    } finally {
+      this.callDepth--;
+    }
   }
 
   invokeScriptBlock(block: PsScriptBlock, dollarUnderscore: PsValue, args: PsValue[] = []): PsValue[] {

@@ -4,7 +4,7 @@
  * Operator precedence follows about_Operator_Precedence (postfix > cast > comma > -not > .. > -f > * / % >
  * + - > comparison and bitwise > -and -or -xor).
  */
-import type { CommandArgument, CommandNode, Expression, PipelineElement, PipelineNode, Redirection, Statement, StatementList } from './ast.ts';
+import type { CommandArgument, CommandNode, Expression, FunctionParameter, PipelineElement, PipelineNode, Redirection, Statement, StatementList } from './ast.ts';
 import { PowerShellParseError } from './errors.ts';
 import type { LexMode, Token } from './lexer.ts';
 import { Lexer, parseNumberLiteral } from './lexer.ts';
@@ -163,6 +163,8 @@ class Parser {
         case 'break':
         case 'continue':
           return { kind: keyword, pos };
+        case 'function':
+          return this.parseFunction(pos);
         default:
           throw new PowerShellParseError(`The '${keyword}' keyword is not supported by this PowerShell host.`, 'UnsupportedKeyword', pos);
       }
@@ -264,6 +266,56 @@ class Parser {
     const collection = this.parsePipeline();
     this.expect('rparen', 'expression', "closing ')' in foreach");
     return { kind: 'foreach', variable: variable.name, collection, body: this.parseBlock(), pos };
+  }
+
+  /** `function Name [(params)] { [param(params)] body }`. */
+  private parseFunction(pos: number): Statement {
+    const nameToken = this.take('argument');
+    if (nameToken.type !== 'word' || !/^[\p{L}_][\p{L}\p{N}_-]*$/u.test(nameToken.text)) throw new PowerShellParseError('Missing name after function keyword.', 'MissingNameAfterKeyword', nameToken.pos);
+    let parameters: FunctionParameter[] = [];
+    if (this.peek().type === 'lparen') {
+      this.take();
+      parameters = this.parseParameterList();
+    }
+    this.skipNewlines();
+    this.expect('lbrace', 'expression', "'{' in function definition");
+    const saved = this.pos;
+    this.skipNewlines();
+    const head = this.peek('argument');
+    if (head.type === 'word' && head.text.toLowerCase() === 'param') {
+      this.pos = head.end;
+      this.expect('lparen', 'expression', "'(' after 'param'");
+      parameters = this.parseParameterList();
+    } else this.pos = saved;
+    const body = this.parseStatementList('rbrace');
+    this.expect('rbrace', 'expression', "closing '}' in function definition");
+    return { kind: 'function', name: nameToken.text, parameters, body, pos };
+  }
+
+  /** `[type]$name = default, …)` up to and including the closing parenthesis. */
+  private parseParameterList(): FunctionParameter[] {
+    const parameters: FunctionParameter[] = [];
+    for (;;) {
+      this.skipNewlines();
+      if (this.peek().type === 'rparen') {
+        this.take();
+        return parameters;
+      }
+      const typeName = this.peek().type === 'lbracket' ? this.readTypeName() : undefined;
+      const variable = this.take();
+      if (variable.type !== 'variable') throw new PowerShellParseError('Missing variable name in parameter list.', 'InvalidFunctionParameter', variable.pos);
+      let defaultValue: Expression | undefined;
+      const next = this.peek();
+      if (next.type === 'assign' && next.text === '=') {
+        this.pos = next.end;
+        defaultValue = this.parseExpression();
+      }
+      parameters.push({ name: variable.name, ...(typeName ? { typeName } : {}), ...(defaultValue ? { defaultValue } : {}) });
+      this.skipNewlines();
+      const separator = this.take();
+      if (separator.type === 'rparen') return parameters;
+      if (separator.type !== 'comma') throw new PowerShellParseError("Missing ')' in function parameter list.", 'MissingEndParenthesisInFunctionParameterList', separator.pos);
+    }
   }
 
   /** `for (init; condition; step) { … }`, each part optional. */
