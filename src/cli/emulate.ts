@@ -72,6 +72,16 @@ export function registerEmulateCommand(program: Command): void {
     });
 
   emulate
+    .command('hyperv')
+    .description('Hyper-V host behind WinRM (HTTPS, NTLM, Windows Remote Shell, PowerShell subset)')
+    .option(...port(5986))
+    .option(...stateOption)
+    .action(async (options: { port: number; state?: string }) => {
+      const { startHyperVEmulator } = await import('../emulators/hyperv/index.ts');
+      await serveEmulator(options.port, () => startHyperVEmulator({ port: options.port, ...(options.state ? { stateFile: options.state } : {}) }));
+    });
+
+  emulate
     .command('maas')
     .description('MAAS API 2.0 emulator (OAuth1, machines, allocate/deploy/release, power)')
     .option(...port(5240))
