@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import { DeadlineExceededError } from '../../contract/deadline.ts';
+import { isClosedBeforeAnswer, TLS_VERIFY_CODES } from './socket-errors.ts';
 
 export interface HttpClientOptions {
   readonly baseUrl: URL;
@@ -41,16 +42,6 @@ export class TransportError extends Error {
   }
 }
 
-const TLS_VERIFY_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 function describeTransportError(error: NodeJS.ErrnoException, origin: string): TransportError {
   const code = error.code ?? '';
   if (code === 'ECONNREFUSED') return new TransportError(`Connection refused by ${origin}`, code);
@@ -62,7 +53,7 @@ function describeTransportError(error: NodeJS.ErrnoException, origin: string): T
       code,
     );
   }
-  if (code === 'ECONNRESET' || code === 'EPIPE' || error.message === 'socket hang up') {
+  if (isClosedBeforeAnswer(error)) {
     return new TransportError(`Connection to ${origin} was closed before an answer`, code || 'ECONNRESET');
   }
   return new TransportError(`Request to ${origin} failed: ${error.message}`, code);

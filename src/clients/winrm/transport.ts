@@ -2,6 +2,7 @@ import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { tlsServerEndPoint } from './channel-binding.ts';
+import { isClosedBeforeAnswer, TLS_VERIFY_CODES } from '../http/socket-errors.ts';
 import { createAuthenticateMessage, createNegotiateMessage, parseChallengeMessage, splitAccountName } from './ntlm.ts';
 
 /**
@@ -49,16 +50,6 @@ class StaleConnectionError extends Error {
 export class WinRmAuthenticationError extends Error {
   override readonly name = 'WinRmAuthenticationError';
 }
-
-const TLS_VERIFY_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 const SOAP_CONTENT_TYPE = 'application/soap+xml;charset=UTF-8';
 
@@ -209,7 +200,7 @@ export class WinRmTransport {
       signal?.addEventListener('abort', onAbort, { once: true });
       request.on('error', (error: NodeJS.ErrnoException) => {
         // A kept-alive socket the server closed while idle fails before any answer: nothing was processed.
-        const stale = request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.message === 'socket hang up');
+        const stale = request.reusedSocket && isClosedBeforeAnswer(error);
         finish(stale ? new StaleConnectionError(error.message) : describe(error, origin));
       });
       request.end(body);
@@ -248,7 +239,7 @@ function describe(error: NodeJS.ErrnoException, origin: string): WinRmTransportE
       code,
     );
   }
-  if (code === 'ECONNRESET' || code === 'EPIPE' || error.message === 'socket hang up') {
+  if (isClosedBeforeAnswer(error)) {
     return new WinRmTransportError(`Connection to WinRM at ${origin} was closed before an answer`, code || 'ECONNRESET');
   }
   return new WinRmTransportError(`Request to WinRM at ${origin} failed: ${error.message}`, code);
