@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { startEmulator } from './helpers.ts';
+import { describe, it } from 'node:test';
+import { useSuiteEmulator } from './helpers.ts';
 import type { TestApi } from './helpers.ts';
 
 type Config = Record<string, unknown>;
 
 describe('proxmox emulator: clones, templates and storage locks', () => {
   let api: TestApi;
-  let stop: () => Promise<void>;
-  before(async () => {
-    ({ api, stop } = await startEmulator({ nodes: ['pve1', 'pve2'] }));
-  });
-  after(() => stop());
-  beforeEach(async () => {
-    await api.resetAll();
-  });
+  useSuiteEmulator({ nodes: ['pve1', 'pve2'] }, (started) => (api = started));
 
   const config = (node: string, vmid: number) => api.ok('GET', `/nodes/${node}/qemu/${vmid}/config`) as Promise<Config>;
 

@@ -4,18 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { TransportError } from '../../../src/clients/http/client.ts';
-import { startEmulator } from './helpers.ts';
+import { startEmulator, useSuiteEmulator } from './helpers.ts';
 import type { TestApi } from './helpers.ts';
 
 describe('proxmox emulator: control API and fault injection', () => {
   let api: TestApi;
-  let stop: () => Promise<void>;
-  before(async () => {
-    ({ api, stop } = await startEmulator({ nodes: ['pve1', 'pve2'] }));
-  });
-  after(() => stop());
+  useSuiteEmulator({ nodes: ['pve1', 'pve2'] }, (started) => (api = started));
   beforeEach(async () => {
-    await api.resetAll();
     await api.control('DELETE', 'requests');
   });
 

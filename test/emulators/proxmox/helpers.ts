@@ -1,3 +1,4 @@
+import { after, before, beforeEach } from 'node:test';
 import { HttpClient } from '../../../src/clients/http/client.ts';
 import { startProxmoxEmulator } from '../../../src/emulators/proxmox/index.ts';
 import type { ProxmoxEmulator, ProxmoxEmulatorOptions } from '../../../src/emulators/proxmox/index.ts';
@@ -115,4 +116,23 @@ export async function startEmulator(options: ProxmoxEmulatorOptions = {}): Promi
       await emulator.close();
     },
   };
+}
+
+/**
+ * Call inside a `describe`: one emulator serves the whole suite (started before its first test, stopped after
+ * its last) and, unless `resetBeforeEach` is false, each test starts from the initial cluster. The API reaches
+ * the suite through `onStarted` because the emulator only exists once the `before` hook has run.
+ */
+export function useSuiteEmulator(
+  options: ProxmoxEmulatorOptions,
+  onStarted: (api: TestApi) => void,
+  { resetBeforeEach = true }: { resetBeforeEach?: boolean } = {},
+): void {
+  let started: Awaited<ReturnType<typeof startEmulator>> | undefined;
+  before(async () => {
+    started = await startEmulator(options);
+    onStarted(started.api);
+  });
+  after(() => started?.stop());
+  if (resetBeforeEach) beforeEach(() => started!.api.resetAll());
 }

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { startEmulator } from './helpers.ts';
+import { describe, it } from 'node:test';
+import { useSuiteEmulator } from './helpers.ts';
 import type { TestApi } from './helpers.ts';
 
 type Row = Record<string, unknown>;
 
 describe('proxmox emulator: listings, filters and less common options', () => {
   let api: TestApi;
-  let stop: () => Promise<void>;
-  before(async () => {
-    ({ api, stop } = await startEmulator({ nodes: ['pve1', 'pve2'] }));
-  });
-  after(() => stop());
-  beforeEach(async () => {
-    await api.resetAll();
-  });
+  useSuiteEmulator({ nodes: ['pve1', 'pve2'] }, (started) => (api = started));
 
   it('filters /cluster/resources by type', async () => {
     await api.control('POST', 'vms', { node: 'pve2', vmid: 700, name: 'tagged', tags: 'cloudstack;owner-1', status: 'running' });

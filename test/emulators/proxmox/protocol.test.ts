@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator } from './helpers.ts';
+import { describe, it } from 'node:test';
+import { useSuiteEmulator } from './helpers.ts';
 import type { TestApi } from './helpers.ts';
 
 describe('proxmox emulator: wire protocol and authentication', () => {
   let api: TestApi;
-  let stop: () => Promise<void>;
-  before(async () => {
-    ({ api, stop } = await startEmulator({ nodes: ['pve1', 'pve2'], password: 'correct horse' }));
-  });
-  after(() => stop());
+  useSuiteEmulator({ nodes: ['pve1', 'pve2'], password: 'correct horse' }, (started) => (api = started), { resetBeforeEach: false });
 
   it('answers with the data envelope and pveproxy headers', async () => {
     const response = await api.get('/version');

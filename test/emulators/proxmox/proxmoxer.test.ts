@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { startEmulator } from './helpers.ts';
+import { useSuiteEmulator } from './helpers.ts';
 import type { TestApi } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -45,11 +45,7 @@ print(json.dumps(out))
 
 describe('proxmox emulator with the third-party client python3-proxmoxer', () => {
   let api: TestApi;
-  let stop: () => Promise<void>;
-  before(async () => {
-    ({ api, stop } = await startEmulator({ nodes: ['pve1', 'pve2'], password: 'emulated-root-password' }));
-  });
-  after(() => stop());
+  useSuiteEmulator({ nodes: ['pve1', 'pve2'], password: 'emulated-root-password' }, (started) => (api = started), { resetBeforeEach: false });
 
   it('lists nodes and VMs, creates and starts a VM, and reads an error', async () => {
     const url = new URL(api.emulator.url);

@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { startEmulator } from './helpers.ts';
+import { beforeEach, describe, it } from 'node:test';
+import { useSuiteEmulator } from './helpers.ts';
 import type { TestApi } from './helpers.ts';
 
 type Entry = Record<string, unknown>;
 
 describe('proxmox emulator: snapshots', () => {
   let api: TestApi;
-  let stop: () => Promise<void>;
-  before(async () => {
-    ({ api, stop } = await startEmulator());
-  });
-  after(() => stop());
+  useSuiteEmulator({}, (started) => (api = started));
   beforeEach(async () => {
-    await api.resetAll();
     await api.control('POST', 'vms', { node: 'pve1', vmid: 300, name: 'snappy', status: 'running' });
   });
 

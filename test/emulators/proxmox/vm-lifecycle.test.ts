@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { startEmulator } from './helpers.ts';
+import { describe, it } from 'node:test';
+import { useSuiteEmulator } from './helpers.ts';
 import type { TestApi } from './helpers.ts';
 
 const ISO = 'local:iso/ubuntu-24.04-live-server-amd64.iso';
 
 describe('proxmox emulator: VM life cycle and state rules', () => {
   let api: TestApi;
-  let stop: () => Promise<void>;
-  before(async () => {
-    ({ api, stop } = await startEmulator({ nodes: ['pve1', 'pve2'] }));
-  });
-  after(() => stop());
-  beforeEach(async () => {
-    await api.resetAll();
-  });
+  useSuiteEmulator({ nodes: ['pve1', 'pve2'] }, (started) => (api = started));
 
   async function createIsoVm(vmid: number, extra: Record<string, string | number> = {}): Promise<void> {
     const exit = await api.runTask('POST', '/nodes/pve1/qemu', {
