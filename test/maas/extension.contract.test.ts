@@ -291,4 +291,14 @@ describe('extorch-maas executable against the MAAS emulator', () => {
     const ghost = createPayload({ host: hostDetails(harness.emulator), virtualmachine: { maas_system_id: 'nope42' } });
     assert.deepEqual((await harness.invoke('status', ghost)).json, { status: 'error', error: 'MAAS API error: 404 No Machine matches the given query.' });
   });
+
+  it('never writes to stderr and never prints the API key or its secret, whatever happened', () => {
+    const secret = harness.emulator.apikey.split(':')[2]!;
+    assert.ok(harness.invocations.length > 20);
+    for (const invocation of harness.invocations) {
+      assert.equal(invocation.stderr, '', invocation.stderr);
+      assert.equal(invocation.stdout.trim().split('\n').length, 1, invocation.stdout);
+      assert.ok(!invocation.stdout.includes(secret), invocation.stdout);
+    }
+  });
 });

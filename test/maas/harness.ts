@@ -17,6 +17,8 @@ export interface Invocation {
 export class MaasHarness {
   readonly #dir: string;
   #files = 0;
+  /** Every invocation of this harness, for checks over all outputs (secrets, stderr). */
+  readonly invocations: Invocation[] = [];
 
   private constructor(
     readonly emulator: MaasEmulator,
@@ -44,7 +46,9 @@ export class MaasHarness {
         } catch {
           json = { unparsable: stdout };
         }
-        resolvePromise({ code, stdout, stderr, json });
+        const invocation = { code, stdout, stderr, json };
+        this.invocations.push(invocation);
+        resolvePromise(invocation);
       });
     });
   }

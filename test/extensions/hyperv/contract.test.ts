@@ -26,6 +26,7 @@ describe('extorch-hyperv executable against the Hyper-V emulator', () => {
   let emulator: TestHyperV;
   let dir: string;
   let fileCounter = 0;
+  const invocations: Invocation[] = [];
 
   before(async () => {
     emulator = await startTestHyperV();
@@ -47,7 +48,9 @@ describe('extorch-hyperv executable against the Hyper-V emulator', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(stderr, '', 'nothing on stderr (CloudStack merges it into the output)');
     assert.equal(stdout.trim().split('\n').length, 1, `exactly one line on stdout: ${stdout}`);
-    return { code, stdout, stderr, json: JSON.parse(stdout) as Record<string, unknown> };
+    const invocation = { code, stdout, stderr, json: JSON.parse(stdout) as Record<string, unknown> };
+    invocations.push(invocation);
+    return invocation;
   }
 
   function vmPayload(uuid: string, options: Parameters<typeof createPayload>[0] = {}, extra: Record<string, unknown> = {}) {
@@ -196,5 +199,11 @@ describe('extorch-hyperv executable against the Hyper-V emulator', () => {
     }
     assert.deepEqual(vmsNamed(uuid), []);
     assert.deepEqual(diskOf(uuid), []);
+  });
+
+  it('never prints the WinRM password, whatever happened', () => {
+    const password = String(emulator.hostDetails().password);
+    assert.ok(invocations.length > 20);
+    for (const invocation of invocations) assert.ok(!invocation.stdout.includes(password), invocation.stdout);
   });
 });
