@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HttpClientPool } from '../../src/clients/http/pool.ts';
-import { Deadline } from '../../src/contract/deadline.ts';
-import type { ExtensionResult } from '../../src/contract/extension.ts';
-import { parsePayload } from '../../src/contract/payload.ts';
 import { createProxmoxExtension } from '../../src/extensions/proxmox/index.ts';
+import { runInProcess } from '../helpers/in-process.ts';
 import { testUuid } from '../helpers/payloads.ts';
 import { EmulatorHarness, instancePayload, removePayloadDirectory, runExecutable, withPreparedVmid } from '../helpers/proxmox.ts';
 
@@ -31,14 +29,7 @@ describe('Proxmox extension under concurrent deploys', () => {
     await removePayloadDirectory();
   });
 
-  async function inProcess(action: string, payload: unknown): Promise<ExtensionResult> {
-    const deadline = Deadline.after(60_000);
-    try {
-      return await extension.run(action, parsePayload(payload), { deadline });
-    } finally {
-      deadline.dispose();
-    }
-  }
+  const inProcess = (action: string, payload: unknown) => runInProcess(extension, action, payload, 60_000);
 
   it('all 20 deploys succeed or fail cleanly, and foreign VMs survive', async () => {
     const foreign = [

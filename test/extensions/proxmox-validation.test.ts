@@ -3,9 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { HttpClientPool } from '../../src/clients/http/pool.ts';
-import { Deadline } from '../../src/contract/deadline.ts';
-import { parsePayload } from '../../src/contract/payload.ts';
 import { createProxmoxExtension } from '../../src/extensions/proxmox/index.ts';
+import { runInProcess } from '../helpers/in-process.ts';
 import { createPayload, type CreatePayloadOptions } from '../helpers/payloads.ts';
 
 /**
@@ -37,13 +36,7 @@ describe('Proxmox extension input validation', () => {
   async function run(action: string, options: CreatePayloadOptions = {}) {
     requests = [];
     const host = { url, user: 'root@pam', token: 'extorch', secret: 'validation-secret-1', node: 'pve1', network_bridge: 'vmbr1' };
-    const payload = parsePayload(createPayload({ ...options, host: { ...host, ...(options.host ?? {}) } }));
-    const deadline = Deadline.after(5_000);
-    try {
-      return await extension.run(action, payload, { deadline });
-    } finally {
-      deadline.dispose();
-    }
+    return runInProcess(extension, action, createPayload({ ...options, host: { ...host, ...(options.host ?? {}) } }), 5_000);
   }
 
   it('rejects bad names, snapshot names and create details without calling Proxmox', async () => {

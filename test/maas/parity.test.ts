@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Deadline } from '../../src/contract/deadline.ts';
-import { parsePayload } from '../../src/contract/payload.ts';
 import { maasExtension } from '../../src/extensions/maas/index.ts';
+import { runInProcess } from '../helpers/in-process.ts';
 import { createPayload } from '../helpers/payloads.ts';
 import { hostDetails, MaasHarness } from './harness.ts';
 
@@ -30,9 +29,7 @@ describe('MAAS extension: in-process and executable answers are identical', () =
       ['status', createPayload({ host: hostDetails(harness.emulator), virtualmachine: { maas_system_id: 'nope42' } })],
     ];
     for (const [action, payload] of cases) {
-      const deadline = Deadline.after(30_000);
-      const inProcess = await maasExtension.run(action, parsePayload(payload), { deadline });
-      deadline.dispose();
+      const inProcess = await runInProcess(maasExtension, action, payload);
       const spawned = await harness.invoke(action, payload);
       assert.deepEqual(spawned.json, inProcess.output, action);
       assert.equal(spawned.code, inProcess.success ? 0 : 1, action);

@@ -220,26 +220,15 @@ export function receiveResponse(request: WsmanRequest, commandId: string, chunks
   return xml.replace(/<rsp:Stream ([^>]*?)\/>/g, '<rsp:Stream $1></rsp:Stream>');
 }
 
+/** Namespaces Windows declares on the envelope of Signal and Send responses. */
+const SHELL_ACTION_NAMESPACES: ReadonlyArray<keyof typeof NS> = ['s', 'a', 'x', 'w', 'rsp', 'p'];
+
 export function signalResponse(request: WsmanRequest): string {
-  return envelope('http://schemas.microsoft.com/wbem/wsman/1/windows/shell/SignalResponse', request.messageId, { 'rsp:SignalResponse': '' }, [
-    's',
-    'a',
-    'x',
-    'w',
-    'rsp',
-    'p',
-  ]).replace('<rsp:SignalResponse></rsp:SignalResponse>', '<rsp:SignalResponse/>');
+  return envelope('http://schemas.microsoft.com/wbem/wsman/1/windows/shell/SignalResponse', request.messageId, { 'rsp:SignalResponse': '' }, SHELL_ACTION_NAMESPACES).replace('<rsp:SignalResponse></rsp:SignalResponse>', '<rsp:SignalResponse/>');
 }
 
 export function sendResponse(request: WsmanRequest): string {
-  return envelope('http://schemas.microsoft.com/wbem/wsman/1/windows/shell/SendResponse', request.messageId, { 'rsp:SendResponse': '' }, [
-    's',
-    'a',
-    'x',
-    'w',
-    'rsp',
-    'p',
-  ]);
+  return envelope('http://schemas.microsoft.com/wbem/wsman/1/windows/shell/SendResponse', request.messageId, { 'rsp:SendResponse': '' }, SHELL_ACTION_NAMESPACES);
 }
 
 export function deleteResponse(request: WsmanRequest): string {

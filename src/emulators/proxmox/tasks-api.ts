@@ -6,15 +6,15 @@ import { decodeUpid } from './tasks.ts';
 
 // Task endpoints: the node's and the cluster's task lists, one task's status, log and index.
 
+/** The fields every task answer shares (lists and the status endpoint differ in the rest). */
+function taskIdentity(task: TaskRecord): Record<string, unknown> {
+  return { upid: task.upid, node: task.node, pid: task.pid, pstart: task.pstart, starttime: task.starttime, type: task.type, id: task.id };
+}
+
+// In lists, `status` is the exit status of a finished task; the status endpoint calls that `exitstatus`.
 function taskRow(task: TaskRecord): Record<string, unknown> {
   return {
-    upid: task.upid,
-    node: task.node,
-    pid: task.pid,
-    pstart: task.pstart,
-    starttime: task.starttime,
-    type: task.type,
-    id: task.id,
+    ...taskIdentity(task),
     user: task.user,
     ...(task.status === 'stopped' ? { endtime: task.endtime, status: task.exitstatus } : {}),
   };
@@ -74,13 +74,7 @@ function taskStatus(context: ApiContext): unknown {
   const task = findTask(context);
   const [user, tokenid] = task.user.split('!');
   return {
-    upid: task.upid,
-    node: task.node,
-    pid: task.pid,
-    pstart: task.pstart,
-    starttime: task.starttime,
-    type: task.type,
-    id: task.id,
+    ...taskIdentity(task),
     user,
     ...(tokenid ? { tokenid } : {}),
     status: task.status,
