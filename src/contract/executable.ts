@@ -39,11 +39,16 @@ async function readPayloadFile(path: string): Promise<unknown> {
   }
 }
 
-/** Runs one invocation from argv (without the node and script entries) and returns its result. */
+/**
+ * Runs one invocation from argv (without the node and script entries) and returns its result.
+ * `elapsedMs` is time already spent since the caller started its clock: CloudStack's timeout runs from the spawn,
+ * so an executable's own start-up (Node, loading the bundle) comes out of the deadline.
+ */
 export async function invokeFromArgv(
   extension: Extension,
   argv: readonly string[],
   signal?: AbortSignal,
+  elapsedMs = 0,
 ): Promise<ExtensionResult> {
   const [action, payloadPath, timeoutArg] = argv;
   if (!action || !payloadPath) {
@@ -59,7 +64,7 @@ export async function invokeFromArgv(
     return { success: false, output: errorOutput((error as Error).message) };
   }
   const timeoutSeconds = parseTimeoutSeconds(timeoutArg, extension.defaultTimeoutSeconds);
-  const deadline = Deadline.after(deadlineBudgetMs(timeoutSeconds), signal);
+  const deadline = Deadline.after(deadlineBudgetMs(timeoutSeconds) - elapsedMs, signal);
   try {
     return await extension.run(action, payload, { deadline });
   } finally {
@@ -81,7 +86,8 @@ export async function runExecutableMain(extension: Extension): Promise<never> {
   }
   let result: ExtensionResult;
   try {
-    result = await invokeFromArgv(extension, process.argv.slice(2), cancel.signal);
+    // performance.now() counts from the start of this process, which is close to CloudStack's spawn.
+    result = await invokeFromArgv(extension, process.argv.slice(2), cancel.signal, performance.now());
   } catch (error) {
     result = { success: false, output: errorOutput(`${basename(process.argv[1] ?? extension.name)}: ${(error as Error).message}`) };
   }

@@ -84,6 +84,11 @@ describe('extension executable runner', () => {
     assert.ok(remaining > 25_000 && remaining <= 27_000, String(remaining));
   });
 
+  it('takes the time already spent (the executable\'s start-up) out of the deadline', async () => {
+    const remaining = Number((await invokeFromArgv(echo, ['budget', payloadFile, '30'], undefined, 4_000)).output.remaining);
+    assert.ok(remaining > 21_000 && remaining <= 23_000, String(remaining));
+  });
+
   it('fails with a timeout message when the deadline passes', async () => {
     const result = await invokeFromArgv(echo, ['slow', payloadFile, '1']);
     assert.equal(result.success, false);
