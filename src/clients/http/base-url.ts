@@ -26,8 +26,3 @@ export function parseEndpoint(raw: string, defaults: { scheme: 'http' | 'https';
   url.hash = '';
   return url;
 }
-
-/** `host:port` of a URL, for messages. */
-export function describeOrigin(url: URL): string {
-  return url.host;
-}

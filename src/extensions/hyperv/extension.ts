@@ -15,12 +15,15 @@ import {
 import type { PowerAction, SnapshotAction, VmTarget } from './scripts.ts';
 import { runScript, winRmSession } from './session.ts';
 import type { PowerShellSession, ScriptReport, SessionFactory } from './session.ts';
+import type { PsCode } from './powershell-literal.ts';
 
 export const HYPERV_TIMEOUTS = {
   /** Used when CloudStack passes no usable timeout. */
   defaultTimeoutSeconds: 600,
   /** Upper bound for undoing a create whose outcome is unknown (its own deadline may be spent). */
   cleanupMs: 4_000,
+  /** Upper bound for undoing a create that reported its failure (within the invocation's own deadline). */
+  undoCreateMs: 60_000,
 } as const;
 
 const POWER_STATES: Record<string, string> = { running: 'poweron', off: 'poweroff' };
@@ -36,6 +39,13 @@ function count(report: ScriptReport, key = 'found'): number {
 
 function fail(report: ScriptReport): never {
   throw new ExtensionError(report.error ?? 'PowerShell reported a failure without a message');
+}
+
+/** Runs an action's script; a script that reports failure becomes the operator-facing error. */
+async function runOrFail(session: PowerShellSession, script: PsCode, signal: AbortSignal): Promise<ScriptReport> {
+  const report = await runScript(session, script, signal);
+  if (!report.ok) fail(report);
+  return report;
 }
 
 /** The reference named VMs by the bare internal name: actions on existing VMs also find those. */
@@ -74,11 +84,9 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
   const power = (action: PowerAction, message: string, missingIsSuccess = false) =>
     async (payload: Payload, { deadline }: InvocationOptions): Promise<JsonObject> => {
       const target = targetOf(payload);
-      const vmName = target.name;
       return withSession(factory, payload, async (session) => {
-        const report = await runScript(session, powerScript(target, action), deadline.signal);
-        if (!report.ok) fail(report);
-        if (!(missingIsSuccess && count(report) === 0)) requireSingle(report, vmName);
+        const report = await runOrFail(session, powerScript(target, action), deadline.signal);
+        if (!(missingIsSuccess && count(report) === 0)) requireSingle(report, target.name);
         return { status: 'success', message };
       });
     };
@@ -86,11 +94,10 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
   const snapshot = (action: SnapshotAction, verb: string) =>
     async (payload: Payload, { deadline }: InvocationOptions): Promise<JsonObject> => {
       const target = targetOf(payload);
-      const vmName = target.name;
       const snapshotName = readSnapshotName(payload);
       return withSession(factory, payload, async (session) => {
         const report = await runScript(session, snapshotScript(target, snapshotName, action), deadline.signal);
-        requireSingle(report, vmName);
+        requireSingle(report, target.name);
         if (!report.ok) fail(report);
         return { status: 'success', message: `Snapshot '${snapshotName}' ${verb}` };
       });
@@ -126,7 +133,7 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
           let cleanupProblem: string | undefined;
           if (vmId !== undefined || vhdPath !== undefined) {
             try {
-              const undo = await runScript(session, undoCreateScript({ ...(vmId !== undefined ? { vmId } : {}), ...(vhdPath !== undefined ? { vhdPath } : {}) }), AbortSignal.any([deadline.signal, AbortSignal.timeout(60_000)]));
+              const undo = await runScript(session, undoCreateScript({ ...(vmId !== undefined ? { vmId } : {}), ...(vhdPath !== undefined ? { vhdPath } : {}) }), AbortSignal.any([deadline.signal, AbortSignal.timeout(HYPERV_TIMEOUTS.undoCreateMs)]));
               const problems = undo.result?.problems;
               if (!undo.ok) cleanupProblem = undo.error;
               else if (Array.isArray(problems) && problems.length > 0) cleanupProblem = problems.join('; ');
@@ -148,26 +155,22 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
         const vhdDirectory = readDetail(payload, 'vhd_path', ['host', 'extension']);
         const vhdPath = vhdDirectory ? `${validateWindowsPath(vhdDirectory, 'vhd_path')}\\${target.name}.vhdx` : undefined;
         return withSession(factory, payload, async (session) => {
-          const report = await runScript(session, deleteScript(target, vhdPath), deadline.signal);
-          if (!report.ok) fail(report);
+          await runOrFail(session, deleteScript(target, vhdPath), deadline.signal);
           return { status: 'success', message: 'Instance deleted' };
         });
       },
       async status(payload, { deadline }) {
         const target = targetOf(payload);
-        const vmName = target.name;
-        return withSession(factory, payload, async (session) => {
-          const report = await runScript(session, statusScript(target), deadline.signal);
-          if (!report.ok) fail(report);
-          requireSingle(report, vmName);
+          return withSession(factory, payload, async (session) => {
+          const report = await runOrFail(session, statusScript(target), deadline.signal);
+          requireSingle(report, target.name);
           const states = report.result?.states;
           return { status: 'success', power_state: powerState(Array.isArray(states) ? states[0] : states) };
         });
       },
       async statuses(payload, { deadline }) {
         return withSession(factory, payload, async (session) => {
-          const report = await runScript(session, statusesScript(), deadline.signal);
-          if (!report.ok) fail(report);
+          const report = await runOrFail(session, statusesScript(), deadline.signal);
           const vms = Array.isArray(report.result?.vms) ? (report.result.vms as Array<{ Name?: unknown; State?: unknown }>) : [];
           const states: JsonObject = {};
           // A VM named <internal>-<uuid> wins over a legacy one named <internal> (as the actions resolve them).
@@ -179,11 +182,9 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
       },
       async listsnapshots(payload, { deadline }) {
         const target = targetOf(payload);
-        const vmName = target.name;
-        return withSession(factory, payload, async (session) => {
-          const report = await runScript(session, listSnapshotsScript(target), deadline.signal);
-          if (!report.ok) fail(report);
-          requireSingle(report, vmName);
+          return withSession(factory, payload, async (session) => {
+          const report = await runOrFail(session, listSnapshotsScript(target), deadline.signal);
+          requireSingle(report, target.name);
           const snapshots = report.result?.snapshots;
           const list = (Array.isArray(snapshots) ? snapshots : snapshots ? [snapshots] : []) as JsonObject[];
           return { status: 'success', printmessage: 'true', message: list.map((entry) => ({ Name: entry.Name ?? null, CreationTime: entry.CreationTime ?? null })) };
