@@ -197,10 +197,7 @@ const selectObject: CmdletDefinition = {
     { name: 'InputObject', type: 'any', fromPipeline: true },
   ],
   invoke(call) {
-    let items = call.hasPipelineInput ? [...call.input] : (() => {
-      const value = call.params.get('InputObject');
-      return value === undefined ? [] : [value];
-    })();
+    let items = inputItems(call);
     const skip = call.params.number('Skip') ?? 0;
     items = items.slice(skip);
     const first = call.params.number('First');
