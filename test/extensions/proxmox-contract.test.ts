@@ -272,6 +272,8 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
       const port = await closedPort();
       const error = await fail('status', instancePayload(harness, { host: { url: `127.0.0.1:${port}` } }));
       assert.equal(error, `Connection refused by 127.0.0.1:${port}`);
+      assert.equal(await fail('create', instancePayload(harness, { host: { url: `127.0.0.1:${port}` } })), `Connection refused by 127.0.0.1:${port}`);
+      await assertNoGuests();
     });
 
     it('TLS verification on against the self-signed emulator fails clearly', async () => {
