@@ -15,6 +15,7 @@ import type { Caller } from '../src/orchestrator/caller.ts';
 import { createOrchestrator, type Orchestrator } from '../src/orchestrator/orchestrator.ts';
 import type { DatabaseConfig } from '../src/store/config.ts';
 import { openDatabase } from '../src/store/database.ts';
+import { SecretBox } from '../src/orchestrator/support/crypto.ts';
 import { writeTestExtension, TEST_EXTENSION_PATH } from '../test/helpers/test-extension.ts';
 
 const args = process.argv.slice(2);
@@ -27,6 +28,7 @@ const EXECUTABLE_DEPLOYS = option('executable-deploys', 100);
 const SWEEP_INSTANCES = option('sweep', 10_000);
 const LIST_INSTANCES = option('list', 25_000);
 const CONCURRENT_DEPLOYS = 50;
+const SECRETS = 'bench-secrets-passphrase';
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
@@ -67,7 +69,7 @@ async function setUp(database: DatabaseConfig, options: { hosts: number; known: 
   await writeTestExtension(extensionsRoot);
   const orchestrator = await createOrchestrator({
     database,
-    secretsKey: 'bench-secrets-passphrase',
+    secretsKey: SECRETS,
     extensionsRoot,
     dataRoot: join(root, 'data'),
     builtinExtensions: options.executable ? {} : { Proxmox: fakeExtension(options.known, options.withStatuses) },
@@ -129,7 +131,7 @@ async function insertInstances(config: DatabaseConfig, count: number, known: Map
     const offering = await store.db.selectFrom('service_offerings').select('id').executeTakeFirstOrThrow();
     const zone = await store.db.selectFrom('zones').select('id').executeTakeFirstOrThrow();
     const user = await store.db.selectFrom('users').select(['id', 'account_id']).where('username', '=', 'admin').executeTakeFirstOrThrow();
-    const vnc = (await store.db.selectFrom('instances').select('vnc_password').executeTakeFirst())?.vnc_password ?? 'v1:x:y:z';
+    const vnc = new SecretBox(SECRETS).seal('bench-vnc');
     const now = new Date().toISOString();
     for (let offset = 0; offset < count; offset += 500) {
       const rows = Array.from({ length: Math.min(500, count - offset) }, (_, i) => {

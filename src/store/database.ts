@@ -41,8 +41,13 @@ class CodeMigrationProvider implements MigrationProvider {
   }
 }
 
-async function migrate(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(MIGRATIONS, dialect) });
+async function migrate(db: Kysely<Database>, dialect: StoreDialect, schema: string | undefined): Promise<void> {
+  // With a schema, Kysely's bookkeeping tables must be qualified: its existence check looks at every schema.
+  const migrator = new Migrator({
+    db,
+    provider: new CodeMigrationProvider(MIGRATIONS, dialect),
+    ...(schema ? { migrationTableSchema: checkedSchemaName(schema) } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((result) => result.status === 'Error');
@@ -137,7 +142,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenedDataba
         ? await openPostgres(config.url, config.schema, config.poolSize)
         : await openPGlite(config);
   try {
-    await migrate(opened.db, opened.dialect);
+    await migrate(opened.db, opened.dialect, config.kind === 'sqlite' ? undefined : config.schema);
   } catch (error) {
     await opened.close();
     throw error;
