@@ -87,7 +87,9 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (isDomainError(error)) {
     const [code, csCode] = KIND_TO_CODES[error.kind];
-    return new ApiError(code, error.message, csCode);
+    // The operator must learn which parameter was at fault even when the domain's text does not say it.
+    const names = error.parameter && !error.message.toLowerCase().includes(error.parameter.toLowerCase());
+    return new ApiError(code, names ? `${error.message} (parameter ${error.parameter})` : error.message, csCode);
   }
   return internalError('Internal error executing command, please contact your system administrator');
 }

@@ -61,7 +61,8 @@ export interface CommandDefinition<P extends ParamSpecs = ParamSpecs> {
   related?: string[];
   params: P;
   response: ResponseField[];
-  handler: (params: ParamValues<P>, context: CommandContext) => Promise<CommandResult>;
+  /** `keyword` is present for `list` commands (paging values arrive in `context.paging`). */
+  handler: (params: ParamValues<P> & { keyword?: string }, context: CommandContext) => Promise<CommandResult>;
 }
 
 // The `P` of each definition is erased in the registry; `defineCommand` keeps handlers type-checked.
