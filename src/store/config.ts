@@ -1,3 +1,5 @@
+import type { PGlite } from '@electric-sql/pglite';
+
 /**
  * Where the orchestrator keeps its state. `databaseConfigFromEnv` gives the default: PostgreSQL when
  * `EXTORCH_DATABASE_URL=postgres://…` is set, otherwise SQLite in `.extorch/extorch.db`.
@@ -5,8 +7,11 @@
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema?: string; readonly poolSize?: number }
-  /** In-process PostgreSQL (WASM); `dataDir` absent = in memory. */
-  | { readonly kind: 'pglite'; readonly dataDir?: string };
+  /**
+   * In-process PostgreSQL (WASM); `dataDir` absent = in memory. An existing `instance` may be shared (tests
+   * reopen the same in-memory database); it is then not closed by `close()`.
+   */
+  | { readonly kind: 'pglite'; readonly dataDir?: string; readonly instance?: PGlite; readonly schema?: string };
 
 export const DEFAULT_SQLITE_FILE = '.extorch/extorch.db';
 
