@@ -1,5 +1,7 @@
 export { createOrchestrator } from './orchestrator.ts';
 export type { Orchestrator, OrchestratorConfig, OrchestratorTimings, BuiltinExtensions, Logger } from './orchestrator.ts';
+export { DEFAULT_LIFECYCLE_POLICY, DEFAULT_TIMINGS } from './context.ts';
+export type { LifecyclePolicy } from './context.ts';
 export { OrchestratorError, isOrchestratorError } from './errors.ts';
 export type { OrchestratorErrorKind } from './errors.ts';
 export type { Caller } from './caller.ts';

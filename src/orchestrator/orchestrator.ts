@@ -1,5 +1,18 @@
+import { resolve } from 'node:path';
 import type { Extension } from '../contract/extension.ts';
 import type { DatabaseConfig } from '../store/config.ts';
+import { openDatabase, type OpenedDatabase } from '../store/database.ts';
+import { DEFAULT_LIFECYCLE_POLICY, DEFAULT_TIMINGS, silentLogger, type LifecyclePolicy, type ServiceContext } from './context.ts';
+import { EventsServiceImpl } from './events.ts';
+import { ExtensionRunner } from './extensions/runner.ts';
+import { ExtensionsServiceImpl } from './extensions/service.ts';
+import { IamServiceImpl } from './iam.ts';
+import { InfrastructureServiceImpl } from './infrastructure.ts';
+import { JobsServiceImpl } from './jobs.ts';
+import { InstancesServiceImpl } from './lifecycle/instances.ts';
+import { PowerSyncServiceImpl } from './power-sync.ts';
+import { SecretBox } from './support/crypto.ts';
+import { TemplatesServiceImpl } from './templates.ts';
 import type {
   EventsService,
   ExtensionsService,
@@ -47,6 +60,8 @@ export interface OrchestratorConfig {
   readonly timings?: Partial<OrchestratorTimings>;
   /** Password of the seeded `admin` user on a new database (CloudStack's default is `password`). */
   readonly adminPassword?: string;
+  /** Timeouts, retries and concurrency bounds of extension invocations (defaults: `DEFAULT_LIFECYCLE_POLICY`). */
+  readonly policy?: Partial<Omit<LifecyclePolicy, 'attempts'>> & { readonly attempts?: Readonly<Record<string, number>> };
 }
 
 export interface Orchestrator {
@@ -69,6 +84,108 @@ export interface Orchestrator {
  * resumes jobs left in flight by a previous process, and starts the background loops.
  */
 export async function createOrchestrator(config: OrchestratorConfig): Promise<Orchestrator> {
-  void config;
-  throw new Error('createOrchestrator: not implemented yet');
+  const store = await openDatabase(config.database);
+  try {
+    return await assemble(config, store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+async function assemble(config: OrchestratorConfig, store: OpenedDatabase): Promise<Orchestrator> {
+  const clock = config.clock ?? Date.now;
+  const timings: OrchestratorTimings = { ...DEFAULT_TIMINGS, ...config.timings };
+  const policy: LifecyclePolicy = { ...DEFAULT_LIFECYCLE_POLICY, ...config.policy, attempts: { ...DEFAULT_LIFECYCLE_POLICY.attempts, ...config.policy?.attempts } };
+  const nowIso = () => new Date(clock()).toISOString();
+  const events = new EventsServiceImpl({ db: store.db, nowIso });
+  const context: ServiceContext = {
+    db: store.db,
+    secrets: new SecretBox(config.secretsKey),
+    now: () => new Date(clock()),
+    nowIso,
+    logger: config.logger ?? silentLogger,
+    extensionsRoot: resolve(config.extensionsRoot),
+    dataRoot: resolve(config.dataRoot),
+    builtins: config.builtinExtensions ?? {},
+    timings,
+    policy,
+    recordEvent: async (caller, input) => {
+      await events.record(caller, input);
+    },
+  };
+  const jobs = new JobsServiceImpl(context);
+  const iam = new IamServiceImpl(context);
+  const extensions = new ExtensionsServiceImpl(context, jobs);
+  const infrastructure = new InfrastructureServiceImpl(context, extensions);
+  const templates = new TemplatesServiceImpl(context, extensions);
+  const instances = new InstancesServiceImpl(context, jobs, extensions, infrastructure, new ExtensionRunner(context.dataRoot));
+  const powerSync = new PowerSyncServiceImpl(context, instances);
+  extensions.setExecutor(instances);
+
+  await iam.seed(config.adminPassword ?? DEFAULT_ADMIN_PASSWORD);
+  await extensions.seed();
+  instances.systemCaller = await iam.systemCaller();
+  instances.resolveCaller = (userUuid) => iam.callerForUser(userUuid);
+
+  await infrastructure.checkHostHealth();
+  await instances.resumePending(await jobs.takeOverPending());
+
+  const loops = new BackgroundLoops(context.logger);
+  loops.every('host-health', timings.hostHealthIntervalMs, () => infrastructure.checkHostHealth());
+  loops.every('power-sync', timings.powerSyncIntervalMs, () => powerSync.syncAll());
+
+  return {
+    iam,
+    infrastructure,
+    extensions,
+    templates,
+    instances,
+    jobs,
+    events,
+    powerSync,
+    databaseDialect: store.dialect,
+    async close() {
+      await loops.stop();
+      await jobs.drain();
+      await store.close();
+    },
+  };
+}
+
+/** CloudStack's default password of the `admin` user on a new installation. */
+const DEFAULT_ADMIN_PASSWORD = 'password';
+
+/** Periodic background work that never overlaps itself and stops cleanly. */
+class BackgroundLoops {
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #running = new Set<Promise<unknown>>();
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  every(name: string, intervalMs: number, work: () => Promise<unknown>): void {
+    if (intervalMs <= 0) return;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      const run = work()
+        .catch((error: unknown) => this.#logger.error({ loop: name, error: error instanceof Error ? error.message : String(error) }, 'background loop failed'))
+        .finally(() => {
+          busy = false;
+          this.#running.delete(run);
+        });
+      this.#running.add(run);
+    }, intervalMs);
+    timer.unref();
+    this.#timers.push(timer);
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.#timers) clearInterval(timer);
+    await Promise.allSettled([...this.#running]);
+  }
 }
