@@ -2,7 +2,7 @@
 // enable extension → External cluster → host with details → template → deploy → lifecycle → custom actions.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { callSigned, type ApiCall } from '../helpers/cloudstack-signing.ts';
+import { callSigned, send, type ApiCall } from '../helpers/cloudstack-signing.ts';
 import { startExtorchApi, type RunningApi } from '../helpers/extorch-api.ts';
 
 type Json = Record<string, unknown>;
@@ -279,5 +279,22 @@ describe('CloudStack API workflow on the orchestrator', () => {
     assert.match(text, /extorch_extension_action_duration_seconds_count\{extension="Proxmox",action="start",outcome="success"\} [1-9]/);
     assert.match(text, /extorch_jobs\{status="succeeded"\} [1-9]/);
     assert.match(text, /extorch_jobs\{status="failed"\} [1-9]/);
+  });
+
+  it('logs in with a password session (UI/cmk style) and logs out', async () => {
+    const login = await send(api.url, { command: 'login', username: 'admin', password: 'password', domain: '/', response: 'json' }, 'POST');
+    assert.equal(login.status, 200, login.text);
+    const body = login.json.loginresponse!;
+    assert.equal(body.username, 'admin');
+    assert.equal(body.type, '1');
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const zones = await send(api.url, { command: 'listZones', response: 'json', sessionkey: String(body.sessionkey) }, 'GET', { cookie });
+    assert.equal(zones.status, 200, zones.text);
+    assert.equal(zones.json.listzonesresponse!.count, 1);
+    assert.equal((await send(api.url, { command: 'logout', response: 'json', sessionkey: String(body.sessionkey) }, 'GET', { cookie })).status, 200);
+    assert.equal((await send(api.url, { command: 'listZones', response: 'json', sessionkey: String(body.sessionkey) }, 'GET', { cookie })).status, 401);
+    const wrong = await send(api.url, { command: 'login', username: 'admin', password: 'nope', response: 'json' }, 'POST');
+    assert.equal(wrong.status, 531);
+    assert.equal(wrong.json.loginresponse!.errorcode, 531);
   });
 });
