@@ -5,3 +5,4 @@ export { API_PATH, DEFAULT_API_PORT } from './http-server.ts';
 export { createLogger } from './logger.ts';
 export { createMetrics } from '../metrics/registry.ts';
 export type { ExtorchMetrics } from '../metrics/registry.ts';
+export { findConsoleRoot } from './console-static.ts';

@@ -17,6 +17,8 @@ export interface ApiServerOptions {
   orchestrator: Orchestrator;
   logger?: Logger;
   metrics?: ExtorchMetrics;
+  /** Directory of the built web console (`findConsoleRoot()`), served at `/`; omitted: API only. */
+  consoleRoot?: string;
 }
 
 /** Every command the API serves, declared once (listApis is generated from this registry). */
@@ -44,5 +46,6 @@ export function createApiServer(options: ApiServerOptions): ApiHttpServer {
     jobs: orchestratorJobs(options.orchestrator, (command, outcome) => metrics.jobOutcomes.inc({ command, outcome })),
     logger,
     metrics,
+    consoleRoot: options.consoleRoot,
   });
 }
