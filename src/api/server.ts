@@ -1,4 +1,5 @@
 // The coordinator's entry point: the CloudStack-compatible API over an orchestrator.
+import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Orchestrator } from '../orchestrator/index.ts';
 import { createMetrics, type ExtorchMetrics } from '../metrics/registry.ts';
@@ -40,6 +41,7 @@ export function createApiServer(options: ApiServerOptions): ApiHttpServer {
   const logger = options.logger ?? createLogger();
   const metrics = options.metrics ?? createMetrics();
   const authenticator = orchestratorAuthenticator(options.orchestrator);
+  registerJobGauge(metrics, options.orchestrator);
   return createApiHttpServer({
     registry: createCommandRegistry(options.orchestrator, authenticator),
     authenticator,
@@ -47,5 +49,25 @@ export function createApiServer(options: ApiServerOptions): ApiHttpServer {
     logger,
     metrics,
     consoleRoot: options.consoleRoot,
+  });
+}
+
+const JOB_GAUGE = 'extorch_jobs';
+
+/** Persisted jobs by status, read from the store at scrape time (survives restarts, counts every job). */
+function registerJobGauge(metrics: ExtorchMetrics, orchestrator: Orchestrator): void {
+  if (metrics.registry.getSingleMetric(JOB_GAUGE)) return;
+  new Gauge({
+    name: JOB_GAUGE,
+    help: 'Async jobs in the store by status',
+    labelNames: ['status'],
+    registers: [metrics.registry],
+    async collect() {
+      const admin = await orchestrator.iam.systemAdmin();
+      for (const status of ['pending', 'succeeded', 'failed'] as const) {
+        const { count } = await orchestrator.jobs.list(admin, { status, page: 1, pageSize: 1 });
+        this.set({ status }, count);
+      }
+    },
   });
 }

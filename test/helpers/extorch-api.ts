@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createApiServer } from '../../src/api/server.ts';
 import { createLogger } from '../../src/api/logger.ts';
 import { defineExtension, ExtensionError, type Extension } from '../../src/contract/extension.ts';
+import { instrumentExtension } from '../../src/metrics/instrument.ts';
 import { createMetrics, type ExtorchMetrics } from '../../src/metrics/registry.ts';
 import { createOrchestrator, type Orchestrator } from '../../src/orchestrator/index.ts';
 
@@ -65,17 +66,17 @@ export function stubProxmoxExtension(calls: string[]): Extension {
 export async function startExtorchApi(): Promise<RunningApi> {
   const dir = await mkdtemp(join(tmpdir(), 'extorch-api-'));
   const calls: string[] = [];
+  const metrics = createMetrics({ defaultMetrics: false });
   const orchestrator = await createOrchestrator({
     database: { kind: 'sqlite', file: join(dir, 'extorch.db') },
     secretsKey: 'api-test-secrets-key',
     extensionsRoot: join(dir, 'extensions'),
     dataRoot: join(dir, 'data'),
-    builtinExtensions: { Proxmox: stubProxmoxExtension(calls) },
+    builtinExtensions: { Proxmox: instrumentExtension(stubProxmoxExtension(calls), metrics) },
     timings: { powerSyncIntervalMs: 0, hostHealthIntervalMs: 0 },
   });
   const admin = await orchestrator.iam.systemAdmin();
   const keys = await orchestrator.iam.registerUserKeys(admin, admin.userId);
-  const metrics = createMetrics({ defaultMetrics: false });
   const server = createApiServer({ orchestrator, logger: createLogger({ level: 'silent' }), metrics });
   const url = await server.listen(0, '127.0.0.1');
   return {

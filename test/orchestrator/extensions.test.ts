@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { defineExtension } from '../../src/contract/extension.ts';
+import { defineExtension, type JsonObject } from '../../src/contract/extension.ts';
 import type { Payload } from '../../src/contract/payload.ts';
 import type { Caller } from '../../src/orchestrator/caller.ts';
 import { testDatabases } from '../helpers/databases.ts';
@@ -12,7 +12,7 @@ import { createTestBed, provision, type Infrastructure, type TestBed } from '../
 /** A test stand-in for the in-built Proxmox extension, run in-process. */
 function fakeProxmox(calls: Array<{ action: string; payload: Payload }>) {
   const power = new Map<string, string>();
-  const remember = (action: string) => async (payload: Payload) => {
+  const remember = (action: string) => async (payload: Payload): Promise<JsonObject> => {
     calls.push({ action, payload });
     const name = payload.virtualmachinename ?? '';
     if (action === 'create' || action === 'start') power.set(name, 'poweron');
