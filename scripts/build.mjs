@@ -38,6 +38,7 @@ const zodEnglishOnly = {
 const entries = {
   'extorch': { source: 'src/cli/extorch.ts', bundleDependencies: false },
   'extorch-proxmox': { source: 'src/cli/extorch-proxmox.ts', bundleDependencies: true },
+  'extorch-hyperv': { source: 'src/cli/extorch-hyperv.ts', bundleDependencies: true },
 };
 
 await mkdir('dist', { recursive: true });

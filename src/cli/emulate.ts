@@ -55,4 +55,15 @@ export function registerEmulateCommand(program: Command): void {
       }
       await runUntilSignalled(emulator.readyInfo(), () => emulator.close());
     });
+
+  emulate
+    .command('hyperv')
+    .description('Hyper-V host behind WinRM (HTTPS, NTLM, Windows Remote Shell, PowerShell subset)')
+    .option('--port <port>', 'port to listen on (0 = any free port)', parseNonNegativeInteger('port', 65535), 5986)
+    .option('--state <file>', 'load the Hyper-V host from this file at start and save it there on exit')
+    .action(async (options: { port: number; state?: string }) => {
+      const { startHyperVEmulator } = await import('../emulators/hyperv/index.ts');
+      const emulator = await startHyperVEmulator({ port: options.port, ...(options.state ? { stateFile: options.state } : {}) });
+      await runUntilSignalled(emulator.readyInfo(), () => emulator.close());
+    });
 }
