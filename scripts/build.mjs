@@ -39,6 +39,7 @@ const entries = {
   'extorch': { source: 'src/cli/extorch.ts', bundleDependencies: false },
   'extorch-proxmox': { source: 'src/cli/extorch-proxmox.ts', bundleDependencies: true },
   'extorch-hyperv': { source: 'src/cli/extorch-hyperv.ts', bundleDependencies: true },
+  'extorch-maas': { source: 'src/cli/extorch-maas.ts', bundleDependencies: true },
 };
 
 await mkdir('dist', { recursive: true });

@@ -66,4 +66,17 @@ export function registerEmulateCommand(program: Command): void {
       const emulator = await startHyperVEmulator({ port: options.port, ...(options.state ? { stateFile: options.state } : {}) });
       await runUntilSignalled(emulator.readyInfo(), () => emulator.close());
     });
+
+  emulate
+    .command('maas')
+    .description('MAAS API 2.0 emulator (OAuth1, machines, allocate/deploy/release, power)')
+    .option('--port <port>', 'port to listen on (0 = any free port)', parseNonNegativeInteger('port', 65535), 5240)
+    .option('--machines <n>', 'number of Ready machines at start', parseNonNegativeInteger('machine count', 100_000), 4)
+    .option('--step-ms <ms>', 'time of each deploy/release/erase step', parseNonNegativeInteger('step time', 100_000), 2000)
+    .option('--state <file>', 'load state from this file at start and save it there on exit')
+    .action(async (options: { port: number; machines: number; stepMs: number; state?: string }) => {
+      const { startMaasEmulator } = await import('../emulators/maas/index.ts');
+      const emulator = await startMaasEmulator({ port: options.port, machines: options.machines, stepMs: options.stepMs, stateFile: options.state });
+      await runUntilSignalled(emulator.readyInfo(), () => emulator.close());
+    });
 }

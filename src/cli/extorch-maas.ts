@@ -1,0 +1,4 @@
+import { runExecutableMain } from '../contract/executable.ts';
+import { maasExtension } from '../extensions/maas/index.ts';
+
+await runExecutableMain(maasExtension);
