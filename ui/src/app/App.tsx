@@ -22,7 +22,7 @@ interface MenuItem {
 const MENU: readonly MenuItem[] = [
   { path: 'instances', label: 'Instances', needs: 'listVirtualMachines' },
   { path: 'templates', label: 'Templates', needs: 'registerTemplate' },
-  { path: 'infrastructure', label: 'Infrastructure', needs: 'listZones' },
+  { path: 'infrastructure', label: 'Infrastructure', needs: 'listHosts' },
   { path: 'extensions', label: 'Extensions', needs: 'listExtensions' },
   { path: 'jobs', label: 'Jobs & events', needs: 'listAsyncJobs' },
 ];

@@ -157,7 +157,7 @@ export function InstanceDetailPage({ id }: { id: string }) {
 
 function InstanceEvents({ id }: { id: string }) {
   const { session } = useConsole();
-  const events = useLoad(() => session.list('listEvents', 'event', { resourceid: id, listall: true, pagesize: 100 }), [session, id]);
+  const events = useLoad(() => session.list('listEvents', 'event', { resourceid: id, listall: true, page: 1, pagesize: 100 }), [session, id]);
   return (
     <>
       {events.error && <p className="form-error">{events.error}</p>}

@@ -28,8 +28,8 @@ const jobColumns = [
 
 export function JobsPage() {
   const { session, can } = useConsole();
-  const jobs = useLoad(() => session.list<JobRow>('listAsyncJobs', 'asyncjobs', { listall: true, pagesize: 200 }), [session], JOB_REFRESH_MS);
-  const events = useLoad(() => (can('listEvents') ? session.list('listEvents', 'event', { listall: true, pagesize: 100 }) : Promise.resolve({ items: [], count: 0 })), [session], JOB_REFRESH_MS * 2);
+  const jobs = useLoad(() => session.list<JobRow>('listAsyncJobs', 'asyncjobs', { listall: true, page: 1, pagesize: 200 }), [session], JOB_REFRESH_MS);
+  const events = useLoad(() => (can('listEvents') ? session.list('listEvents', 'event', { listall: true, page: 1, pagesize: 100 }) : Promise.resolve({ items: [], count: 0 })), [session], JOB_REFRESH_MS * 2);
   const all = jobs.data?.items ?? [];
   const running = all.filter((job) => job.jobstatus === 0);
   const failed = all.filter((job) => job.jobstatus === 2);

@@ -42,6 +42,7 @@ export const HOST_DETAIL_FIELDS: Record<BuiltinKind, readonly FieldSpec[]> = {
     detail({ name: 'network_bridge', label: 'Virtual switch', required: true }),
     detail({ name: 'vhd_path', label: 'VHD path', required: true, placeholder: 'C:\\ProgramData\\Microsoft\\Windows\\Virtual Hard Disks' }),
     detail({ name: 'vm_path', label: 'VM path', required: true, placeholder: 'C:\\ProgramData\\Microsoft\\Windows\\Hyper-V' }),
+    detail({ name: 'verify_tls_certificate', label: 'Verify TLS certificate', kind: 'checkbox', defaultValue: true }),
   ],
   maas: [
     detail({ name: 'endpoint', label: 'MAAS endpoint', required: true, placeholder: 'http://maas.example.com:5240/MAAS' }),
