@@ -9,6 +9,7 @@ import {
   removePayloadDirectory,
   runExecutable,
   spawnExecutable,
+  startExecutable,
   withPreparedVmid,
   type ExecutableResult,
 } from '../helpers/proxmox.ts';
@@ -279,6 +280,16 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
       await assertNoGuests();
     });
 
+    it('TLS verification stays on when the cluster CA is given in tls_ca_certificate', async () => {
+      const pem = harness.emulator.certificatePem;
+      const payload = instancePayload(harness, { uuid: testUuid(), host: { verify_tls_certificate: 'true', tls_ca_certificate: pem } });
+      assert.deepEqual((await succeed('prepare', payload))['details'], { proxmox_vmid: '100' });
+      assert.equal(
+        await fail('prepare', instancePayload(harness, { host: { tls_ca_certificate: 'not a certificate' } })),
+        'Invalid tls_ca_certificate: expected PEM certificates (-----BEGIN CERTIFICATE----- …)',
+      );
+    });
+
     it('a failing task: the created VM is removed and the task error reported', async () => {
       await harness.configure({ failTasks: { qmstart: 'start failed: QEMU exited with code 1' } });
       const uuid = testUuid();
@@ -334,17 +345,32 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
       assert.ok(!result.stdout.includes(wrong));
     });
 
-    it('timeout while a clone is still running: reported, and the next create of the instance removes the leftover', async () => {
+    it('timeout while a clone is still running: the clone task is stopped and nothing is left', async () => {
       await harness.configure({ taskDurationMs: 4_000 });
+      const started = Date.now();
+      const error = await fail('create', instancePayload(harness, { uuid: testUuid() }), 3);
+      // The 2.7 s deadline starts once the process runs; a loaded machine adds up to a second of Node start-up.
+      assert.ok(Date.now() - started < 4_000, `took ${Date.now() - started} ms`);
+      // Normally 'Timed out waiting for task qmclone of VM 9000 to finish'; a very slow machine may time out earlier.
+      assert.match(error, /^Timed out/);
+      assert.doesNotMatch(error, /cleanup incomplete/);
+      await assertNoGuests();
+    });
+
+    it('killed by CloudStack mid-clone: the next create of the instance removes the leftover', async () => {
+      await harness.configure({ taskDurationMs: 1_500 });
       const uuid = testUuid();
       const payload = instancePayload(harness, { uuid, virtualmachine: { template_id: '9000', vm_name: 'slow01' } });
-      const error = await fail('create', payload, 3);
-      assert.match(error, /^Timed out waiting for task qmclone of VM 9000 to finish \(cleanup incomplete: remove VM \d+: /);
-      // The clone finishes after the invocation ended: an untagged VM with our name and description is left.
-      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      const { child, result } = await startExecutable('create', payload, 600);
+      await waitFor(async () => (await harness.guests()).some((vm) => vm.lock === 'clone' || vm.config['lock'] === 'clone'));
+      child.kill('SIGKILL'); // what CloudStack's destroyForcibly does when its wait expires
+      assert.equal((await result).exitCode, null);
+      // The clone finishes after its invoker died: an untagged VM with our name and description is left.
+      await waitFor(async () => (await harness.guests()).some((vm) => vm.name === 'slow01'));
       const leftovers = await harness.guests();
       assert.equal(leftovers.length, 1);
       assert.equal(leftovers[0]!.name, 'slow01');
+      assert.equal(leftovers[0]!.tags ?? '', '');
       await harness.configure({ taskDurationMs: 0 });
       assert.deepEqual(await succeed('create', payload), { status: 'success', message: 'Instance created' });
       const guests = await harness.guests();
@@ -358,7 +384,8 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
       await harness.addFault({ method: 'POST', path: '/status/start$', latencyMs: 8_000, times: 1 });
       const started = Date.now();
       const error = await fail('create', instancePayload(harness, { uuid: testUuid() }), 3);
-      assert.ok(Date.now() - started < 3_500, `took ${Date.now() - started} ms`);
+      // The 2.7 s deadline starts once the process runs; a loaded machine adds up to a second of Node start-up.
+      assert.ok(Date.now() - started < 4_000, `took ${Date.now() - started} ms`);
       assert.match(error, /Timed out/);
       await assertNoGuests();
     });
@@ -372,6 +399,14 @@ describe('extorch-proxmox executable against the Proxmox emulator', () => {
     }
   });
 });
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 async function closedPort(): Promise<number> {
   const server = net.createServer();

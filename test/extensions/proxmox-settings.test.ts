@@ -50,6 +50,13 @@ describe('Proxmox settings', () => {
     assert.doesNotThrow(() => readConnection(payload({ host: { ...HOST, node: '' } })));
   });
 
+  it('accepts a PEM CA to trust and refuses anything else', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    assert.equal(readConnection(payload({ extension: { tls_ca_certificate: pem } })).caCertificate, pem.trim());
+    assert.equal(readConnection(payload()).caCertificate, undefined);
+    assert.throws(() => readConnection(payload({ host: { ...HOST, tls_ca_certificate: 'abc' } })), /Invalid tls_ca_certificate/);
+  });
+
   it('verifies TLS unless verify_tls_certificate says false explicitly', () => {
     const verify = (value: string | undefined) => readConnection(payload({ host: { ...HOST, ...(value === undefined ? {} : { verify_tls_certificate: value }) } })).verifyTls;
     assert.equal(verify(undefined), true);

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -167,9 +168,20 @@ export async function runExecutable(action: string, payload: unknown, timeoutSec
   return spawnExecutable([action, file, String(timeoutSeconds)]);
 }
 
+/** Starts the executable like `runExecutable` and hands back the process, e.g. to kill it as CloudStack does on timeout. */
+export async function startExecutable(action: string, payload: unknown, timeoutSeconds = 60): Promise<{ child: ChildProcess; result: Promise<ExecutableResult> }> {
+  const file = join(await payloadDirectory(), `${testUuid()}.json`);
+  await writeFile(file, JSON.stringify(payload), { mode: 0o600 });
+  const child = spawn(EXECUTABLE, [action, file, String(timeoutSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return { child, result: collect(child) };
+}
+
 export function spawnExecutable(argv: readonly string[]): Promise<ExecutableResult> {
+  return collect(spawn(EXECUTABLE, [...argv], { stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+function collect(child: ChildProcessByStdio<null, Readable, Readable>): Promise<ExecutableResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(EXECUTABLE, [...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

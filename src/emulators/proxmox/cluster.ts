@@ -84,6 +84,14 @@ export class Cluster {
     return volume;
   }
 
+  /** Allocates a volume with a given name (e.g. `vm-<vmid>-state-<snapshot>` for a RAM snapshot). */
+  allocateNamedVolume(node: string, storageId: string, vmid: number, name: string, sizeBytes: number): VolumeRecord {
+    const storage = this.storage(storageId);
+    const volume: VolumeRecord = { volid: `${storageId}:${name}`, storage: storageId, ...(storage.shared ? {} : { node }), content: 'images', format: 'raw', sizeBytes, vmid, ctime: nowSeconds() };
+    this.data.volumes.push(volume);
+    return volume;
+  }
+
   removeVolume(node: string, volid: string): boolean {
     const volume = this.findVolume(node, volid);
     if (!volume) return false;
@@ -135,7 +143,7 @@ export function referencedVolumes(vm: VmRecord): string[] {
   const volumes = new Set<string>();
   for (const config of [vm.config, ...vm.snapshots.map((snapshot) => snapshot.config)]) {
     for (const [key, value] of Object.entries(config)) {
-      const volume = diskVolume(key, value);
+      const volume = key === 'vmstate' ? value : diskVolume(key, value);
       if (volume) volumes.add(volume);
     }
   }

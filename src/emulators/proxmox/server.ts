@@ -80,9 +80,15 @@ function sendAuthFailure(res: ServerResponse, message: string): void {
   res.end();
 }
 
+/** Body parameters (form or JSON), then the query string on top, as pveproxy merges them. */
 async function readParameters(req: IncomingMessage, url: URL): Promise<Record<string, string>> {
-  const params: Record<string, string> = {};
+  const params = await readBodyParameters(req);
   for (const [key, value] of url.searchParams) params[key] = value;
+  return params;
+}
+
+async function readBodyParameters(req: IncomingMessage): Promise<Record<string, string>> {
+  const params: Record<string, string> = {};
   const body = await readBody(req);
   if (body.length === 0) return params;
   if (req.method === 'GET' || req.method === 'DELETE') throw new PveError(501, `Unexpected content for method '${req.method}'`);

@@ -60,6 +60,7 @@ export function normaliseSetting(cluster: Cluster, key: string, value: string): 
   }
   // Tags are stored de-duplicated and `;`-separated (get_unique_tags).
   if (key === 'tags') return { key, value: [...new Set(value.split(/[;,\s]+/).filter(Boolean))].join(';') };
+  if (key === 'vmgenid' && value === '1') return { key, value: randomUUID() };
   const spec = lookupSpec(VM_CONFIG_KEYS, key);
   if (spec && (spec.type === 'integer' || spec.type === 'number' || spec.type === 'boolean')) return { key, value: String(Number(value)) };
   return { key, value };
@@ -83,9 +84,15 @@ export function defaultBootOrder(config: Record<string, string>): string | undef
   return order.length > 0 ? `order=${order.join(';')}` : undefined;
 }
 
-/** Identity keys a new VM (created or cloned) gets fresh values for. */
-export function freshIdentity(): Record<string, string> {
-  return { smbios1: newSmbiosUuid(), vmgenid: randomUUID(), meta: `creation-qemu=9.2.0,ctime=${nowSeconds()}` };
+/**
+ * What create_vm adds to a new VM's config: creation metadata, an SMBIOS uuid unless `smbios1` was given, and
+ * a generation id unless one was given (`vmgenid=1` asks for a generated one).
+ */
+export function withCreationIdentity(config: Record<string, string>): Record<string, string> {
+  const result: Record<string, string> = { ...config, meta: `creation-qemu=9.2.0,ctime=${nowSeconds()}` };
+  if (!result.smbios1) result.smbios1 = newSmbiosUuid();
+  if (!result.vmgenid || result.vmgenid === '1') result.vmgenid = randomUUID();
+  return result;
 }
 
 /** New MACs on every NIC (clones must not share addresses). */

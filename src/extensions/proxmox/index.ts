@@ -1,10 +1,12 @@
 import { HttpClientPool } from '../../clients/http/pool.ts';
+import type { ProxmoxClient } from '../../clients/proxmox/client.ts';
 import type { ProxmoxClientPolicy } from '../../clients/proxmox/policy.ts';
-import { defineExtension, type Extension } from '../../contract/extension.ts';
+import { defineExtension, type ActionHandler, type Extension, type JsonObject } from '../../contract/extension.ts';
+import type { Payload } from '../../contract/payload.ts';
 import { createInstance } from './create.ts';
 import { deleteInstance, hostStatuses, instanceConsole, instanceStatus, rebootInstance, startInstance, stopInstance } from './lifecycle.ts';
-import { openClient } from './session.ts';
-import { readConnection, readCreateSpec, readIdentity, readSnapshotRequest } from './settings.ts';
+import { openClient, type ProxmoxSessionOptions } from './session.ts';
+import { readConnection, readCreateSpec, readIdentity, readSnapshotRequest, type InstanceIdentity } from './settings.ts';
 import { createSnapshot, deleteSnapshot, listSnapshots, restoreSnapshot } from './snapshots.ts';
 
 /** CloudStack's reference extension waits 600 s when the caller gives no usable timeout. */
@@ -16,18 +18,34 @@ export interface ProxmoxExtensionOptions {
   readonly policy?: ProxmoxClientPolicy;
 }
 
+type InstanceAction<Request> = (client: ProxmoxClient, identity: InstanceIdentity, request: Request) => Promise<JsonObject>;
+
+const noRequest = (): undefined => undefined;
+
 /**
  * The Proxmox VE extension: every action of CloudStack's reference `proxmox.sh`/`proxmox.py` with the same
- * payload keys, outputs and messages. Each handler validates its input completely before the first remote call.
+ * payload keys, outputs and messages. Each handler reads and validates all its input (connection first, then
+ * the instance, then action parameters) before the first remote call.
  */
 export function createProxmoxExtension(options: ProxmoxExtensionOptions = {}): Extension {
-  const session = { connections: options.connections ?? new HttpClientPool(), ...(options.policy ? { policy: options.policy } : {}) };
+  const session: ProxmoxSessionOptions = { connections: options.connections ?? new HttpClientPool(), ...(options.policy ? { policy: options.policy } : {}) };
+
+  /** An action on the instance's VM: reads the host (with node), the instance and the action's own request first. */
+  const onInstance =
+    <Request>(readRequest: (payload: Payload) => Request, action: InstanceAction<Request>): ActionHandler =>
+    async (payload, { deadline }) => {
+      const host = readConnection(payload, { requireNode: true });
+      const identity = readIdentity(payload);
+      const request = readRequest(payload);
+      return action(openClient(host, deadline, session), identity, request);
+    };
 
   return defineExtension({
     name: 'proxmox',
     defaultTimeoutSeconds: PROXMOX_DEFAULT_TIMEOUT_SECONDS,
     handlers: {
       async prepare(payload, { deadline }) {
+        // `prepare` only asks for an id: no node needed (the reference required one, issue #12816).
         const connection = readConnection(payload);
         readIdentity(payload);
         const vmid = await openClient(connection, deadline, session).nextId();
@@ -39,53 +57,20 @@ export function createProxmoxExtension(options: ProxmoxExtensionOptions = {}): E
         const spec = readCreateSpec(payload);
         return createInstance(openClient(host, deadline, session), host, identity, spec);
       },
-      async start(payload, { deadline }) {
-        const host = readConnection(payload, { requireNode: true });
-        return startInstance(openClient(host, deadline, session), readIdentity(payload));
-      },
-      async stop(payload, { deadline }) {
-        const host = readConnection(payload, { requireNode: true });
-        return stopInstance(openClient(host, deadline, session), readIdentity(payload));
-      },
-      async reboot(payload, { deadline }) {
-        const host = readConnection(payload, { requireNode: true });
-        return rebootInstance(openClient(host, deadline, session), readIdentity(payload));
-      },
-      async delete(payload, { deadline }) {
-        const host = readConnection(payload, { requireNode: true });
-        return deleteInstance(openClient(host, deadline, session), readIdentity(payload));
-      },
-      async status(payload, { deadline }) {
-        const host = readConnection(payload, { requireNode: true });
-        return instanceStatus(openClient(host, deadline, session), readIdentity(payload));
-      },
+      start: onInstance(noRequest, startInstance),
+      stop: onInstance(noRequest, stopInstance),
+      reboot: onInstance(noRequest, rebootInstance),
+      delete: onInstance(noRequest, deleteInstance),
+      status: onInstance(noRequest, instanceStatus),
       async statuses(payload, { deadline }) {
         const host = readConnection(payload, { requireNode: true });
         return hostStatuses(openClient(host, deadline, session), host);
       },
-      async getconsole(payload, { deadline }) {
-        const host = readConnection(payload, { requireNode: true });
-        return instanceConsole(openClient(host, deadline, session), readIdentity(payload));
-      },
-      async listsnapshots(payload, { deadline }) {
-        const host = readConnection(payload, { requireNode: true });
-        return listSnapshots(openClient(host, deadline, session), readIdentity(payload));
-      },
-      async createsnapshot(payload, { deadline }) {
-        const host = readConnection(payload, { requireNode: true });
-        const identity = readIdentity(payload);
-        return createSnapshot(openClient(host, deadline, session), identity, readSnapshotRequest(payload));
-      },
-      async restoresnapshot(payload, { deadline }) {
-        const host = readConnection(payload, { requireNode: true });
-        const identity = readIdentity(payload);
-        return restoreSnapshot(openClient(host, deadline, session), identity, readSnapshotRequest(payload));
-      },
-      async deletesnapshot(payload, { deadline }) {
-        const host = readConnection(payload, { requireNode: true });
-        const identity = readIdentity(payload);
-        return deleteSnapshot(openClient(host, deadline, session), identity, readSnapshotRequest(payload));
-      },
+      getconsole: onInstance(noRequest, instanceConsole),
+      listsnapshots: onInstance(noRequest, listSnapshots),
+      createsnapshot: onInstance(readSnapshotRequest, createSnapshot),
+      restoresnapshot: onInstance(readSnapshotRequest, restoreSnapshot),
+      deletesnapshot: onInstance(readSnapshotRequest, deleteSnapshot),
     },
   });
 }

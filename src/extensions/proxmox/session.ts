@@ -17,6 +17,7 @@ export function openClient(settings: ConnectionSettings, deadline: Deadline, opt
   const http = options.connections.get({
     baseUrl: settings.apiUrl,
     verifyTls: settings.verifyTls,
+    ...(settings.caCertificate !== undefined ? { ca: settings.caCertificate } : {}),
     maxSockets: PROXMOX_CONNECTION_LIMITS.maxSockets,
   });
   return new ProxmoxClient({ http, token: settings.token, deadline, policy: options.policy ?? DEFAULT_PROXMOX_POLICY });

@@ -33,7 +33,11 @@ export interface ConnectionSettings {
   readonly apiUrl: URL;
   readonly token: ProxmoxApiToken;
   readonly verifyTls: boolean;
+  /** Extra trusted CA (PEM), e.g. the cluster's `/etc/pve/pve-root-ca.pem`, so verification can stay on. */
+  readonly caCertificate?: string;
 }
+
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\s*$/;
 
 export interface HostSettings extends ConnectionSettings {
   readonly node: string;
@@ -57,10 +61,15 @@ export function readConnection(payload: Payload, options?: { requireNode: boolea
     .filter(([, value]) => value === undefined)
     .map(([key]) => key);
   if (absent.length > 0) throw missing(absent);
+  const caCertificate = read('tls_ca_certificate');
+  if (caCertificate !== undefined && !PEM_CERTIFICATE.test(caCertificate)) {
+    throw new ExtensionError('Invalid tls_ca_certificate: expected PEM certificates (-----BEGIN CERTIFICATE----- …)');
+  }
   const settings: ConnectionSettings = {
     apiUrl: apiUrlOf(url!),
     token: { user: user!, tokenId: tokenId!, secret: secret! },
     verifyTls: parseBooleanDetail(read('verify_tls_certificate'), PROXMOX_DEFAULTS.verifyTlsCertificate),
+    ...(caCertificate !== undefined ? { caCertificate } : {}),
   };
   return options?.requireNode ? { ...settings, node: node! } : settings;
 }

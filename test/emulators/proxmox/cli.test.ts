@@ -33,7 +33,8 @@ describe('extorch emulate proxmox (CLI)', () => {
 
   it('prints one ready line with the real port, serves the API, and saves state on SIGTERM', async () => {
     const stateFile = join(dir, 'state.json');
-    const { child, ready, stderr } = await spawnEmulator(['--port', '0', '--nodes', 'pve1,pve2', '--state', stateFile]);
+    // A long task time, so that the task is surely still running when the test looks at it.
+    const { child, ready, stderr } = await spawnEmulator(['--port', '0', '--nodes', 'pve1,pve2', '--state', stateFile, '--task-ms', '1500']);
     try {
       assert.deepEqual(Object.keys(ready).sort(), ['nodes', 'secret', 'token', 'url', 'user']);
       assert.deepEqual(ready.nodes, ['pve1', 'pve2']);
@@ -50,10 +51,9 @@ describe('extorch emulate proxmox (CLI)', () => {
       assert.equal(nodes.status, 200);
       const clone = await http.request({ method: 'POST', path: '/api2/json/nodes/pve1/qemu/9000/clone', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'newid=100&name=from-cli', timeoutMs: 5000 });
       const upid = (JSON.parse(clone.body.toString()) as { data: string }).data;
-      // The CLI's default task time is 300 ms: the task is still running right after the call.
       const early = await http.request({ method: 'GET', path: `/api2/json/nodes/pve1/tasks/${encodeURIComponent(upid)}/status`, headers: auth, timeoutMs: 5000 });
       assert.equal((JSON.parse(early.body.toString()) as { data: { status: string } }).data.status, 'running');
-      await new Promise((resolve) => setTimeout(resolve, 800));
+      await new Promise((resolve) => setTimeout(resolve, 2000));
       const late = await http.request({ method: 'GET', path: `/api2/json/nodes/pve1/tasks/${encodeURIComponent(upid)}/status`, headers: auth, timeoutMs: 5000 });
       assert.equal((JSON.parse(late.body.toString()) as { data: { exitstatus: string } }).data.exitstatus, 'OK');
       http.close();
@@ -92,6 +92,17 @@ describe('extorch emulate proxmox (CLI)', () => {
       first.kill('SIGTERM');
       await once(first, 'exit');
     }
+  });
+
+  it('documents its defaults: port 8006, node pve1, 300 ms tasks', async () => {
+    const child = spawn(process.execPath, ['dist/extorch.js', 'emulate', 'proxmox', '--help'], { stdio: 'pipe' });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0);
+    assert.match(stdout, /--port <port> .*\(default: 8006\)/);
+    assert.match(stdout, /--nodes <names> .*\(default: "pve1"\)/);
+    assert.match(stdout, /--task-ms <ms> .*\(default: 300\)/);
   });
 
   it('rejects an invalid port', async () => {

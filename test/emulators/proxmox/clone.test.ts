@@ -73,7 +73,7 @@ describe('proxmox emulator: clones, templates and storage locks', () => {
   });
 
   it('locks the new VM with lock: clone while the task runs', async () => {
-    await api.control('PUT', 'config', { taskDurationMs: 200 });
+    await api.control('PUT', 'config', { taskDurationMs: 1500 });
     const upid = String(await api.ok('POST', '/nodes/pve1/qemu/9000/clone', { newid: 206, name: 'busy' }));
     assert.match(upid, /:qmclone:9000:root@pam!extorch:$/);
     const list = (await api.ok('GET', '/nodes/pve1/qemu')) as Array<Record<string, unknown>>;

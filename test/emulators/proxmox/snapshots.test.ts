@@ -49,11 +49,17 @@ describe('proxmox emulator: snapshots', () => {
     assert.equal(reserved.statusText, "unable to use snapshot name 'current' (reserved name)");
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/9000/snapshot', { snapname: 'tpl' }), "you can't take a snapshot if it's a template");
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/4242/snapshot', { snapname: 'gone' }), "Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist");
-    assert.equal((await api.ok('GET', '/nodes/pve1/qemu/300/config', { snapshot: 'first' }) as Entry).name, 'snappy');
+    const first = (await api.ok('GET', '/nodes/pve1/qemu/300/config', { snapshot: 'first' })) as Entry;
+    assert.equal(first.name, 'snappy');
+    assert.equal(first.vmstate, 'local-lvm:vm-300-state-first', 'the RAM went to a state volume');
+    const volumes = (await api.ok('GET', '/nodes/pve1/storage/local-lvm/content')) as Entry[];
+    assert.deepEqual(volumes.map((volume) => volume.volid).sort(), ['local-lvm:vm-300-disk-0', 'local-lvm:vm-300-state-first']);
+    assert.equal(await api.runTask('DELETE', '/nodes/pve1/qemu/300/snapshot/first'), 'OK');
+    assert.deepEqual(((await api.ok('GET', '/nodes/pve1/storage/local-lvm/content')) as Entry[]).map((volume) => volume.volid), ['local-lvm:vm-300-disk-0']);
   });
 
   it('holds a snapshot lock while the task runs', async () => {
-    await api.control('PUT', 'config', { taskDurationMs: 150 });
+    await api.control('PUT', 'config', { taskDurationMs: 1000 });
     const upid = String(await api.ok('POST', '/nodes/pve1/qemu/300/snapshot', { snapname: 'slow' }));
     await new Promise((resolve) => setTimeout(resolve, 30));
     assert.equal((await status()).lock, 'snapshot');
@@ -72,6 +78,7 @@ describe('proxmox emulator: snapshots', () => {
     assert.equal((await api.ok('GET', '/nodes/pve1/qemu/300/config') as Entry).cores, 1);
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/300/snapshot/ram/rollback'), 'OK');
     assert.equal((await status()).status, 'running', 'a rollback with RAM state resumes the VM');
+    assert.equal(((await api.ok('GET', '/nodes/pve1/qemu/300/config')) as Entry).vmstate, undefined);
     assert.equal((await list()).at(-1)!.parent, 'ram');
     assert.equal(await api.runTask('POST', '/nodes/pve1/qemu/300/snapshot/disk/rollback', { start: 1 }), 'OK');
     assert.equal((await status()).status, 'running');

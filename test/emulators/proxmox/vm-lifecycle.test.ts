@@ -47,6 +47,9 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
     assert.equal(config.tags, 'cloudstack;uuid-1');
     assert.equal(config.description, 'owner=uuid-1');
     assert.match(String(config.digest), /^[0-9a-f]{40}$/);
+    assert.match(String(config.smbios1), /^uuid=[0-9a-f-]{36}$/);
+    assert.match(String(config.vmgenid), /^[0-9a-f-]{36}$/);
+    assert.match(String(config.meta), /^creation-qemu=[\d.]+,ctime=\d+$/);
     const content = (await api.ok('GET', '/nodes/pve1/storage/local-lvm/content')) as Array<{ volid: string; vmid: number; size: number }>;
     assert.deepEqual(
       content.map((volume) => [volume.volid, volume.vmid, volume.size]),
@@ -61,7 +64,7 @@ describe('proxmox emulator: VM life cycle and state rules', () => {
   });
 
   it('reserves the vmid with lock: create while the create task runs', async () => {
-    await api.control('PUT', 'config', { taskDurationMs: 150 });
+    await api.control('PUT', 'config', { taskDurationMs: 1500 });
     const upid = String(await api.ok('POST', '/nodes/pve1/qemu', { vmid: 101, name: 'slow', memory: 512 }));
     const list = (await api.ok('GET', '/nodes/pve1/qemu')) as Array<Record<string, unknown>>;
     assert.equal(list.find((vm) => vm.vmid === 101)!.lock, 'create');

@@ -66,7 +66,7 @@ export function cloneVm(context: ApiContext): unknown {
       task.failIfInjected();
       if (!cluster.data.vms.includes(clone)) throw new TaskFailure(`clone failed: unable to create VM ${newid}: config file vanished`);
       const config: Record<string, string> = withNewMacs({ ...sourceConfig, ...newDrives });
-      for (const key of ['template', 'lock', 'parent', 'snaptime', 'vmstate', 'snapstate']) delete config[key];
+      for (const key of ['template', 'lock', 'parent', 'snaptime', 'vmstate', 'snapstate', 'runningmachine']) delete config[key];
       for (const key of Object.keys(config)) if (/^unused\d+$/.test(key)) delete config[key];
       config.smbios1 = newSmbiosUuid();
       if (config.vmgenid) config.vmgenid = randomUUID();

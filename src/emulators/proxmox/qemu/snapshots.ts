@@ -1,10 +1,11 @@
 import type { ApiContext } from '../api-types.ts';
 import { flag, num, str } from '../api-types.ts';
-import { configDigest, isTemplate } from '../cluster.ts';
+import type { Cluster } from '../cluster.ts';
+import { configDigest, formatSize, isTemplate, referencedVolumes } from '../cluster.ts';
 import { TaskFailure, handlerError } from '../errors.ts';
 import type { SnapshotRecord, VmRecord } from '../state.ts';
 import { nowSeconds } from '../state.ts';
-import { markRunning, markStopped } from '../vm-ops.ts';
+import { markRunning, markStopped, memoryMiB } from '../vm-ops.ts';
 import { loadForTask, sleepTaskDuration, startTask } from './shared.ts';
 
 // `…/snapshot`: list, create, delete and rollback, each holding its snapshot lock while it runs.
@@ -27,6 +28,16 @@ export function snapshotIndex({ cluster, params }: ApiContext): unknown {
   const snapname = str(params, 'snapname')!;
   if (!vm.snapshots.some((snapshot) => snapshot.name === snapname)) throw handlerError(`snapshot '${snapname}' does not exist`);
   return [{ cmd: 'rollback' }, { cmd: 'config' }];
+}
+
+/** `vmstatestorage`, else the storage of the first disk that holds images, else `local-lvm`. */
+function vmStateStorage(cluster: Cluster, vm: VmRecord): string {
+  if (vm.config.vmstatestorage) return vm.config.vmstatestorage;
+  for (const volid of referencedVolumes({ ...vm, snapshots: [] })) {
+    const storage = cluster.data.storages.find((candidate) => candidate.storage === volid.split(':')[0]);
+    if (storage?.content.includes('images')) return storage.storage;
+  }
+  return 'local-lvm';
 }
 
 export function createSnapshot(context: ApiContext): unknown {
@@ -53,11 +64,19 @@ export function createSnapshot(context: ApiContext): unknown {
       vm.config.lock = 'snapshot';
       lockedVm = vm;
       const vmstate = wantsVmstate && vm.status === 'running';
-      if (vmstate) task.log('saving VM state and RAM using storage \'local-lvm\'');
       await sleepTaskDuration(task);
       task.failIfInjected();
       const config = { ...vm.config };
       delete config.lock;
+      if (vmstate) {
+        // The RAM goes to a state volume the snapshot config points at (`vmstate: <volid>`).
+        const storage = vmStateStorage(cluster, vm);
+        task.log(`saving VM state and RAM using storage '${storage}'`);
+        const volume = cluster.allocateNamedVolume(vm.node, storage, vmid, `vm-${vmid}-state-${snapname}`, memoryMiB(vm) * 2 * 1024 * 1024);
+        config.vmstate = volume.volid;
+        config.runningmachine = 'pc-i440fx-9.2+pve1';
+        task.log(`completed saving the VM state, saved ${formatSize(volume.sizeBytes)}`);
+      }
       const snapshot: SnapshotRecord = { name: snapname, description, snaptime: nowSeconds(), vmstate, config, running: vm.status === 'running' };
       if (vm.parent) snapshot.parent = vm.parent;
       vm.snapshots.push(snapshot);
@@ -92,12 +111,17 @@ export function deleteSnapshot(context: ApiContext): unknown {
       lockedVm = vm;
       await sleepTaskDuration(task);
       task.failIfInjected();
-      for (const child of vm.snapshots) if (child.parent === snapname) child.parent = snapshot.parent;
-      if (!snapshot.parent) for (const child of vm.snapshots) if (child.parent === undefined) delete child.parent;
+      // Children of the deleted snapshot now descend from its parent (or from nothing).
+      for (const child of vm.snapshots) {
+        if (child.parent !== snapname) continue;
+        if (snapshot.parent) child.parent = snapshot.parent;
+        else delete child.parent;
+      }
       if (vm.parent === snapname) {
         if (snapshot.parent) vm.parent = snapshot.parent;
         else delete vm.parent;
       }
+      if (snapshot.config.vmstate) cluster.removeVolume(vm.node, snapshot.config.vmstate);
       vm.snapshots.splice(vm.snapshots.indexOf(snapshot), 1);
       delete vm.config.lock;
     },
@@ -134,7 +158,9 @@ export function rollbackSnapshot(context: ApiContext): unknown {
       }
       await sleepTaskDuration(task);
       task.failIfInjected();
-      vm.config = { ...snapshot.config };
+      // The snapshot's own keys (its RAM state volume, the machine it ran) do not become VM config.
+      const { vmstate: _stateVolume, runningmachine: _machine, ...config } = snapshot.config;
+      vm.config = config;
       vm.parent = snapname;
       if ((snapshot.vmstate && snapshot.running) || startAfter) markRunning(vm);
     },

@@ -5,7 +5,7 @@ import { isTemplate, referencedVolumes } from '../cluster.ts';
 import { TaskFailure, handlerError } from '../errors.ts';
 import type { VmRecord } from '../state.ts';
 import type { TaskContext } from '../tasks.ts';
-import { configSettings, convertDisksToBase, defaultBootOrder, freshIdentity, markRunning, normaliseSetting, withAllocatedVolume } from '../vm-ops.ts';
+import { configSettings, convertDisksToBase, defaultBootOrder, markRunning, normaliseSetting, withAllocatedVolume, withCreationIdentity } from '../vm-ops.ts';
 import type { NormalisedSetting } from '../vm-ops.ts';
 import { loadForTask, qmpStatus, removeVm, requireRootForSkiplock, sleepTaskDuration, startTask, vmSummary } from './shared.ts';
 
@@ -47,9 +47,8 @@ export function createVm(context: ApiContext): unknown {
         throw new TaskFailure(`unable to create VM ${vmid} - ${(error as Error).message}`);
       }
       task.failIfInjected();
-      Object.assign(config, freshIdentity(), { ...config });
       const boot = config.boot ?? defaultBootOrder(config);
-      vm.config = { ...config, ...(boot ? { boot } : {}) };
+      vm.config = withCreationIdentity({ ...config, ...(boot ? { boot } : {}) });
       delete vm.config.lock;
       if (vm.config.template === '1') convertDisksToBase(cluster, vm);
       if (startAfter && !isTemplate(vm)) {
