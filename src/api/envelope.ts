@@ -33,6 +33,10 @@ export function omitEmpty(value: unknown): unknown {
   return value;
 }
 
+function dropNull(_key: string, value: unknown): unknown {
+  return value === null ? undefined : value;
+}
+
 export function envelopeBody(result: CommandResult): Record<string, unknown> {
   switch (result.type) {
     case 'object':
@@ -47,9 +51,10 @@ export function envelopeBody(result: CommandResult): Record<string, unknown> {
 }
 
 export function serialize(format: ResponseFormat, name: string, body: Record<string, unknown>): { contentType: string; payload: string } {
-  const clean = omitEmpty(body) as Record<string, unknown>;
-  if (format === 'json') return { contentType: JSON_CONTENT_TYPE, payload: JSON.stringify({ [name]: clean }) };
-  return { contentType: XML_CONTENT_TYPE, payload: toXml(name, clean) };
+  // JSON.stringify already drops undefined fields; the replacer drops nulls in the same pass (no copy of
+  // large list bodies).
+  if (format === 'json') return { contentType: JSON_CONTENT_TYPE, payload: JSON.stringify({ [name]: body }, dropNull) };
+  return { contentType: XML_CONTENT_TYPE, payload: toXml(name, omitEmpty(body) as Record<string, unknown>) };
 }
 
 function escapeXml(text: string): string {

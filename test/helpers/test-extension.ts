@@ -33,7 +33,9 @@ const vmFile = (n) => path.join(dir, 'vm-' + n);
 const print = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 switch (action.toLowerCase()) {
   case 'prepare': {
-    const nics = ((payload['cloudstack.vm.details'] || {}).nics || []).map((nic, i) => ({ uuid: nic.uuid, mac: '52:54:00:ab:cd:' + String(10 + i) }));
+    const vm = payload['cloudstack.vm.details'] || {};
+    const hex = (n) => (n % 256).toString(16).padStart(2, '0');
+    const nics = (vm.nics || []).map((nic, i) => ({ uuid: nic.uuid, mac: '52:54:00:' + hex(Math.floor(vm.id / 256)) + ':' + hex(vm.id) + ':' + hex(10 + i) }));
     print({ details: { fake_vmid: '1' + String(Date.now() % 100000), 'External:prepared_by': 'test' }, nics });
     break;
   }

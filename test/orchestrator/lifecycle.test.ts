@@ -46,7 +46,8 @@ for (const backend of testDatabases()) {
       assert.ok(running.details.fake_vmid, 'prepare details persisted');
       assert.equal(running.details['External:prepared_by'], 'test');
       assert.equal(running.details.deployvm, undefined, 'deployvm is internal and removed after a successful start');
-      assert.equal(running.nics[0]?.macAddress, '52:54:00:ab:cd:10', 'MAC returned by prepare persisted');
+      const expectedMac = `52:54:00:00:${Number(instance.instanceName.split('-')[2]).toString(16).padStart(2, '0')}:0a`;
+      assert.equal(running.nics[0]?.macAddress, expectedMac, 'MAC returned by prepare persisted');
 
       const calls = await bed.extension.calls();
       assert.deepEqual(calls.map((call) => call.action), ['prepare', 'create']);
@@ -68,7 +69,7 @@ for (const backend of testDatabases()) {
       const nic = (vm.nics as Array<Record<string, unknown>>)[0];
       assert.equal(nic?.broadcastUri, 'vlan://1577');
       assert.equal(nic?.uuid, infra.networkId);
-      assert.equal(nic?.mac, '52:54:00:ab:cd:10');
+      assert.equal(nic?.mac, expectedMac);
       const external = create.externaldetails as Record<string, Record<string, string>>;
       assert.equal(external.host?.secret, 'very-secret-0');
       assert.equal(external.resourcemap?.site, 'dc1');

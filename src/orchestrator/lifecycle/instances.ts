@@ -518,6 +518,34 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     const row = await this.#db.selectFrom('instances').selectAll().where('uuid', '=', params.instanceUuid).executeTakeFirst();
     if (!row) throw notFound('virtual machine', params.instanceUuid, 'id');
     await this.#instanceLocks.run(params.instanceUuid, async () => {
+      try {
+        await this.#dispatch(caller, row.id, params, recorder, resuming);
+      } catch (error) {
+        await this.#revertTransition(row.id);
+        if (error instanceof OrchestratorError) throw error;
+        throw new OrchestratorError('internal', `${JOB_KINDS[params.operation]} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
+    const after = await this.#row(row.id);
+    return this.#viewOf(caller, after);
+  }
+
+  /** After an unexpected error, no instance may stay in a transitional state. */
+  async #revertTransition(instanceId: number): Promise<void> {
+    const back: Partial<Record<string, InstanceState>> = { Starting: 'Stopped', Stopping: 'Running', Expunging: 'Destroyed' };
+    const current = await this.#row(instanceId);
+    const target = back[current.state];
+    if (target === undefined || current.removed !== null) return;
+    await this.#db
+      .updateTable('instances')
+      .set(target === 'Stopped' ? { state: target, host_id: null } : { state: target })
+      .where('id', '=', instanceId)
+      .execute();
+  }
+
+  async #dispatch(caller: Caller, instanceId: number, params: LifecycleParams, recorder: JobRecorder, resuming: boolean): Promise<void> {
+    const row = { id: instanceId };
+    {
       switch (params.operation) {
         case 'deploy':
         case 'start':
@@ -536,9 +564,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
           await this.#doExpunge(caller, row.id, recorder, resuming);
           break;
       }
-    });
-    const after = await this.#row(row.id);
-    return this.#viewOf(caller, after);
+    }
   }
 
   async #viewOf(caller: Caller, row: InstanceRow): Promise<Instance> {
