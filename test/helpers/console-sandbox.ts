@@ -64,8 +64,9 @@ export async function startConsoleSandbox(options: { maasMachines?: number } = {
     zoneId: zone.id,
     networkOfferingId: networkOffering.id,
     vlan: 1577,
-    gateway: '10.1.1.1',
-    netmask: '255.255.255.0',
+    // A /22: room for the 1,000 instances of bench/ui.bench.ts.
+    gateway: '10.1.0.1',
+    netmask: '255.255.252.0',
   });
   const server = createApiServer({ orchestrator, logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), consoleRoot });
   const apiUrl = await server.listen(0, '127.0.0.1');

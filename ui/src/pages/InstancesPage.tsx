@@ -11,7 +11,9 @@ import { Modal, StateBadge } from '../components/Modal.tsx';
 
 /** How often the list refreshes its states while it is shown. */
 export const INSTANCE_LIST_REFRESH_MS = 3000;
-const PAGE_SIZES = [20, 50, 100, 500, 1000] as const;
+/** CloudStack caps a page at 500 (default.page.size); -1 asks for every instance at once. */
+const PAGE_SIZES = [20, 50, 100, 500, -1] as const;
+const ALL = -1;
 const PAGE_SIZE_STORAGE_KEY = 'extorch.instances.pagesize';
 
 export interface InstanceRow extends ApiObject {
@@ -43,7 +45,7 @@ export function InstancesPage() {
   const [deploying, setDeploying] = useState(false);
   const instances = useLoad(() => session.list<InstanceRow>('listVirtualMachines', 'virtualmachine', { page, pagesize: pageSize, listall: true }), [session, page, pageSize], INSTANCE_LIST_REFRESH_MS);
   const count = instances.data?.count ?? 0;
-  const pages = Math.max(1, Math.ceil(count / pageSize));
+  const pages = pageSize === ALL ? 1 : Math.max(1, Math.ceil(count / pageSize));
 
   return (
     <section data-page="instances">
@@ -93,7 +95,9 @@ export function InstancesPage() {
             }}
           >
             {PAGE_SIZES.map((size) => (
-              <option key={size}>{size}</option>
+              <option key={size} value={size}>
+                {size === ALL ? 'All' : size}
+              </option>
             ))}
           </select>
         </label>
