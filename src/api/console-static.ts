@@ -29,6 +29,8 @@ export function registerConsole(app: FastifyInstance<RawServerDefault, IncomingM
     index: INDEX_FILE,
     // Only the files that exist are routes; /client/api and /metrics keep their own handlers.
     wildcard: false,
+    // Our own Cache-Control below; @fastify/send's default (max-age=0) would override it.
+    cacheControl: false,
     setHeaders(response, path) {
       const immutable = path.includes('/assets/');
       response.setHeader('Cache-Control', immutable ? `public, max-age=${ONE_YEAR_SECONDS}, immutable` : 'no-cache');

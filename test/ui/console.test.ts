@@ -254,7 +254,33 @@ describe('web console (Chromium)', { timeout: 110_000 }, () => {
     await waitForState('Running');
     await lifecycle('stop', 'Stopped');
     await lifecycle('start', 'Running');
+    await open(page, '#/instances');
+    await page.locator(row('instances-table', 'web-pve')).waitFor({ state: 'detached' });
+    await screenshot(page, '12-instances');
     await destroyAndExpunge();
+  });
+
+  test('extension page: edit details, unregister and register a cluster on the Resources tab', async () => {
+    await createCluster('spare-cluster', 'MaaS');
+    await open(page, '#/extensions');
+    await page.locator(`${row('extensions-table', 'MaaS')} a`).click();
+    await page.locator('[data-testid=extension-details]').waitFor();
+    await page.locator('[data-page=extension-detail] [data-action=edit]').click();
+    await fill(page, '[data-testid=edit-extension-dialog]', { details: 'site=lab-1\nowner=ops' });
+    await page.locator('[data-testid=edit-extension-dialog] [data-testid=submit]').click();
+    await page.locator('[data-page=extension-detail] [data-detail=site]', { hasText: 'lab-1' }).waitFor();
+    await page.locator('[role=tab]', { hasText: 'Resources' }).click();
+    const spare = page.locator(row('resources-table', 'spare-cluster'));
+    await spare.waitFor();
+    await screenshot(page, '11-extension-resources');
+    await spare.locator('[data-action=unregister]').click();
+    await spare.waitFor({ state: 'detached' });
+    await page.locator('[data-testid=register-cluster]').click();
+    const clusterSelect = page.locator('[data-testid=register-dialog] [name=resourceid]');
+    await clusterSelect.selectOption({ label: 'spare-cluster' });
+    await fill(page, '[data-testid=register-dialog]', { details: 'rack=r12' });
+    await page.locator('[data-testid=register-dialog] [data-testid=submit]').click();
+    await page.locator(row('resources-table', 'spare-cluster'), { hasText: 'rack=r12' }).waitFor();
   });
 
   test('custom actions tab: add with parameters and roles (a bad name is refused at the name field), edit, delete', async () => {

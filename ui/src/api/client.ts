@@ -1,8 +1,9 @@
 // The console's only way to the server: CloudStack's API at /client/api with a login session
 // (`login` → `sessionkey`, sent back as a parameter; the HttpOnly JSESSIONID cookie rides along).
 
-export type ApiParams = Record<string, string | number | boolean | undefined>;
-export type ApiObject = Record<string, unknown>;
+import type { ApiObject, ApiParams } from './types.ts';
+
+export type { ApiObject, ApiParams } from './types.ts';
 
 /** A CloudStack error answer (`errorcode`, `cserrorcode`, `errortext`), or a failed async job. */
 export class ApiError extends Error {

@@ -1,5 +1,5 @@
 // CloudStack's map parameters as its own UI sends them (cloudstack-api.md §1.3).
-import type { ApiParams } from './client.ts';
+import type { ApiParams } from './types.ts';
 
 /** `{a: 1}` → `{'details[0].a': 1}`: every entry in one index, read back flattened by the server. */
 export function mapParam(name: string, values: Record<string, string | number | boolean>): ApiParams {

@@ -1,7 +1,7 @@
 // Runs a custom action on an instance: the form is generated from the action's parameter definitions, the
 // result is a table when the extension's output says `printmessage` (e.g. snapshot lists), a message otherwise.
 import { useState } from 'react';
-import type { ApiObject } from '../api/client.ts';
+import { interpretResult, type ActionOutcome } from '../api/action-result.ts';
 import { mapParam } from '../api/params.ts';
 import { useConsole } from '../app/context.ts';
 import { useLoad } from '../app/hooks.ts';
@@ -9,30 +9,6 @@ import { DataTable, display } from '../components/DataTable.tsx';
 import { Form, type FieldSpec, type FormValues } from '../components/Form.tsx';
 import { Modal } from '../components/Modal.tsx';
 import type { CustomActionRow, ParameterDefinition } from './CustomActionDialog.tsx';
-
-export interface ActionOutcome {
-  success: boolean;
-  message: string;
-  /** Rows to show as a table, when the extension asked for it. */
-  table?: Array<Record<string, unknown>>;
-}
-
-/** CloudStack UI's rule: `result.details` as JSON with `printmessage` true and an object/array `message`. */
-export function interpretResult(result: ApiObject): ActionOutcome {
-  const inner = (result.customactionresult ?? result) as { success?: boolean; result?: { message?: string; details?: string } };
-  const success = inner.success === true;
-  const message = String(inner.result?.message ?? (success ? 'Done' : 'Failed'));
-  try {
-    const output = JSON.parse(String(inner.result?.details ?? '')) as { printmessage?: unknown; message?: unknown };
-    if (String(output.printmessage).toLowerCase() === 'true' && output.message && typeof output.message === 'object') {
-      const rows = Array.isArray(output.message) ? output.message : [output.message];
-      return { success, message, table: rows.map((row) => (row && typeof row === 'object' ? (row as Record<string, unknown>) : { value: row })) };
-    }
-  } catch {
-    // Plain-text output: the message is all there is to show.
-  }
-  return { success, message };
-}
 
 export function parameterField(parameter: ParameterDefinition): FieldSpec {
   const base = { name: parameter.name, label: parameter.name, required: parameter.required === true, param: parameter.name };

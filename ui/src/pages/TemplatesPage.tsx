@@ -10,8 +10,9 @@ import { Modal } from '../components/Modal.tsx';
 import { builtinKind, externalDetailsFrom, TEMPLATE_DETAIL_FIELDS } from './extension-forms.ts';
 
 export function TemplatesPage() {
-  const { session, can } = useConsole();
-  const templates = useLoad(() => session.list('listTemplates', 'template', { templatefilter: 'all' }), [session]);
+  const { session, can, isAdmin } = useConsole();
+  // `all` is an admin filter in CloudStack; everyone else sees what they may deploy from.
+  const templates = useLoad(() => session.list('listTemplates', 'template', { templatefilter: isAdmin ? 'all' : 'executable' }), [session, isAdmin]);
   const [open, setOpen] = useState(false);
   const [error, setError] = useState('');
   return (
