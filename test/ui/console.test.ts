@@ -255,8 +255,11 @@ describe('web console (Chromium)', { timeout: 110_000 }, () => {
     await lifecycle('stop', 'Stopped');
     await lifecycle('start', 'Running');
     await open(page, '#/instances');
-    await page.locator(row('instances-table', 'web-pve')).waitFor({ state: 'detached' });
+    await page.locator(row('instances-table', 'metal-1'), { hasText: 'Running' }).waitFor();
+    assert.equal(await page.locator(row('instances-table', 'web-pve')).count(), 0, 'the expunged Proxmox instance is no longer listed');
     await screenshot(page, '12-instances');
+    await page.locator(`${row('instances-table', 'metal-1')} a`).click();
+    await waitForState('Running');
     await destroyAndExpunge();
   });
 
