@@ -320,8 +320,38 @@ describe('web console (Chromium)', { timeout: 110_000 }, () => {
     await page.locator(row('custom-actions-table', 'TagVM')).waitFor({ state: 'detached' });
   });
 
-  test('jobs and events: finished jobs and the audit trail are listed', async () => {
+  test('jobs and events: a failed deploy shows its error in the wizard and under failed jobs; the audit trail is listed', async () => {
+    // A template pointing at a Proxmox template VM that does not exist: the clone fails on the emulator.
+    const proxmox = (await sandbox.orchestrator.extensions.listExtensions(sandbox.admin, { name: 'Proxmox' })).items[0];
+    assert.ok(proxmox);
+    await sandbox.orchestrator.templates.registerTemplate(sandbox.admin, {
+      name: 'missing-pve',
+      displayText: 'missing-pve',
+      format: 'External',
+      hypervisor: 'External',
+      url: 'http://external.invalid/template',
+      zoneId: sandbox.seeded.zoneId,
+      extensionId: proxmox.id,
+      externalDetails: { template_type: 'template', template_id: '9999' },
+      isPublic: true,
+    });
+    await open(page, '#/instances');
+    await page.locator('[data-testid=deploy-instance]').click();
+    const dialog = '[data-testid=deploy-dialog]';
+    await page.locator(`${dialog} [name=templateid]`).waitFor();
+    const templateLabel = await page.locator(`${dialog} [name=templateid] option`, { hasText: 'missing-pve' }).first().textContent();
+    await fill(page, dialog, { zoneid: { label: 'zone1' }, templateid: { label: templateLabel ?? '' }, serviceofferingid: sandbox.seeded.offeringId, networkids: sandbox.seeded.networkId, displayname: 'doomed' });
+    await page.locator(`${dialog} [data-testid=submit]`).click();
+    const wizardError = page.locator(`${dialog} [role=alert]`);
+    await wizardError.waitFor();
+    const shown = (await wizardError.textContent()) ?? '';
+    assert.match(shown, /9999|template/i, shown);
+    await page.locator(`${dialog} button`, { hasText: 'Cancel' }).click();
+
     await open(page, '#/jobs');
+    const failed = page.locator('[data-testid=failed-jobs] tbody tr[data-row]').first();
+    await failed.waitFor();
+    assert.match((await failed.locator('td[data-col=error]').textContent()) ?? '', /\w+/);
     await page.locator('[data-testid=all-jobs] tbody tr[data-row]').first().waitFor();
     await page.locator('[data-testid=events-table] tbody tr[data-row]').first().waitFor();
     assert.match((await page.locator('[data-testid=events-table]').textContent()) ?? '', /VM\.CREATE|VM\.START|VM\.STOP|VM\.DESTROY/);
