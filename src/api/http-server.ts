@@ -64,7 +64,9 @@ export function createApiHttpServer(options: ApiHttpServerOptions): ApiHttpServe
     loggerInstance: logger,
     // We log one line per API call ourselves, with the command and never the parameters.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT_BYTES, routerOptions: { ignoreTrailingSlash: true } });
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
   let baseUrl = '';
 
   // Form bodies are kept raw: the signature is computed over the decoded values, in our own parser.

@@ -465,6 +465,7 @@ export class InfrastructureServiceImpl implements InfrastructureService {
   }
 
   async checkHostHealth(): Promise<Array<{ hostId: string; state: 'Up' | 'Down' }>> {
+    await this.#extensions.refreshPathState();
     const hosts = await this.#db.selectFrom('hosts').select(['id', 'uuid']).where('removed', 'is', null).orderBy('id').execute();
     const results: Array<{ hostId: string; state: 'Up' | 'Down' }> = [];
     for (const host of hosts) results.push({ hostId: host.uuid, state: await this.#checkHost(host.id) });

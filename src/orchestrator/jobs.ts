@@ -99,16 +99,16 @@ export class JobsServiceImpl implements JobsService {
   }
 
   /** Continues a job found pending at start. */
-  resume<Result>(jobId: string, work: (recorder: JobRecorder) => Promise<Result>): void {
-    this.#launch(jobId, () => work(this.recorder(jobId)));
+  resume<Result>(job: ResumableJobRow, work: (recorder: JobRecorder) => Promise<Result>): void {
+    this.#launch(job.uuid, () => work(this.recorder(job.uuid, job.steps)));
   }
 
-  recorder(jobId: string): JobRecorder {
+  /** Steps are kept in memory by the one process running the job and written through on every step. */
+  recorder(jobId: string, initialSteps: readonly JobStep[] = []): JobRecorder {
+    const steps: JobStep[] = [...initialSteps];
     return {
       jobId,
       step: async (step) => {
-        const row = await this.#db.selectFrom('jobs').select('steps').where('uuid', '=', jobId).executeTakeFirstOrThrow();
-        const steps = JSON.parse(row.steps) as JobStep[];
         steps.push({ ...step, at: this.#nowIso() });
         await this.#db.updateTable('jobs').set({ steps: JSON.stringify(steps), updated: this.#nowIso() }).where('uuid', '=', jobId).execute();
       },

@@ -11,6 +11,14 @@ import type { InstanceState, PowerState } from './types.ts';
 
 type InstanceRow = Selectable<InstancesTable>;
 
+/** Ids per bulk update of confirmed reports (well under every database's parameter limit). */
+const CONFIRM_BATCH = 500;
+
+/** Whether a report drives a state transition (out-of-band start or stop). */
+function changesState(state: string, reported: PowerState): boolean {
+  return (reported === 'PowerOn' && state === 'Stopped') || (reported === 'PowerOff' && state === 'Running');
+}
+
 /** States in which an instance is expected to report, so a missing report means something. */
 const EXPECTED_TO_REPORT: ReadonlySet<string> = new Set(['Running', 'Starting', 'Stopping']);
 
@@ -62,11 +70,27 @@ export class PowerSyncServiceImpl implements PowerSyncService {
       states = new Map(instances.map((instance, index) => [instance.id, results[index]]));
     }
     const transitions: PowerReport['transitions'] = [];
+    // Most reports confirm what is stored: those only refresh the report time, in bulk.
+    const confirmed: number[] = [];
+    const now = this.#context.now().getTime();
     for (const instance of instances) {
       const reported = states.get(instance.id);
+      report.states[instance.instance_name] = reported ?? 'PowerReportMissing';
+      if (reported !== undefined && reported === instance.power_state && !changesState(instance.state, reported)) {
+        if (!this.#instances.isBusy(instance.uuid)) confirmed.push(instance.id);
+        continue;
+      }
+      if (reported === undefined) {
+        const lastReport = instance.power_state_updated ? Date.parse(instance.power_state_updated) : 0;
+        const due = EXPECTED_TO_REPORT.has(instance.state) && instance.power_state !== 'PowerReportMissing' && now - lastReport >= this.#context.timings.powerReportGraceMs;
+        if (!due) continue;
+      }
       const transition = await this.#instances.whenIdle(instance.uuid, () => this.#apply(host, instance.id, reported));
       if (transition) transitions.push(transition);
-      report.states[instance.instance_name] = reported ?? 'PowerReportMissing';
+    }
+    const stamp = this.#context.nowIso();
+    for (let offset = 0; offset < confirmed.length; offset += CONFIRM_BATCH) {
+      await this.#db.updateTable('instances').set({ power_state_updated: stamp }).where('id', 'in', confirmed.slice(offset, offset + CONFIRM_BATCH)).execute();
     }
     return { ...report, method, transitions };
   }

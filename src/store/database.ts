@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider, type SqliteDatabase, type Logger } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from './config.ts';
 import { MIGRATIONS } from './migrations/index.ts';
@@ -41,8 +41,13 @@ class CodeMigrationProvider implements MigrationProvider {
   }
 }
 
-async function migrate(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(MIGRATIONS, dialect) });
+async function migrate(db: Kysely<Database>, dialect: StoreDialect, schema: string | undefined): Promise<void> {
+  // With a schema, Kysely's bookkeeping tables must be qualified: its existence check looks at every schema.
+  const migrator = new Migrator({
+    db,
+    provider: new CodeMigrationProvider(MIGRATIONS, dialect),
+    ...(schema ? { migrationTableSchema: checkedSchemaName(schema) } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((result) => result.status === 'Error');
@@ -55,8 +60,39 @@ async function openSqlite(file: string): Promise<OpenedDatabase> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const connection = new BetterSqlite3(file);
   for (const pragma of SQLITE_PRAGMAS) connection.pragma(pragma);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }), log: slowQueryLog() });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** `EXTORCH_SLOW_QUERY_MS=<n>` prints queries slower than n ms to stderr (diagnostics for benchmarks). */
+function slowQueryLog(): Logger | undefined {
+  const threshold = Number(process.env.EXTORCH_SLOW_QUERY_MS);
+  if (!Number.isFinite(threshold) || threshold <= 0) return undefined;
+  return (event) => {
+    if (event.queryDurationMillis >= threshold) process.stderr.write(`slow query ${event.queryDurationMillis.toFixed(1)} ms: ${event.query.sql}\n`);
+  };
+}
+
+/** Prepared statements kept per SQL text; Kysely prepares every query anew, which dominated CPU time. */
+const STATEMENT_CACHE_SIZE = 500;
+
+function withStatementCache(connection: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        // Refresh recency (Map keeps insertion order).
+        cache.delete(sql);
+      } else {
+        statement = connection.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
+    },
+  };
 }
 
 async function openPostgres(url: string, schema: string | undefined, poolSize: number | undefined): Promise<OpenedDatabase> {
@@ -106,7 +142,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenedDataba
         ? await openPostgres(config.url, config.schema, config.poolSize)
         : await openPGlite(config);
   try {
-    await migrate(opened.db, opened.dialect);
+    await migrate(opened.db, opened.dialect, config.kind === 'sqlite' ? undefined : config.schema);
   } catch (error) {
     await opened.close();
     throw error;

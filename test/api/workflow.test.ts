@@ -171,6 +171,18 @@ describe('CloudStack API workflow on the orchestrator', () => {
     assert.equal((listed.virtualmachine as Json[])[0]!.state, 'Running');
   });
 
+  it('refuses a deploy with unknown ids or a bad map key and creates nothing', async () => {
+    const before = Number((await ok('listVirtualMachines', { listall: 'true' })).count ?? 0);
+    const badTemplate = await call('deployVirtualMachine', { zoneid: ids.zone!, templateid: '00000000-0000-4000-8000-000000000000', serviceofferingid: ids.offering! });
+    assert.equal(badTemplate.status, 431, badTemplate.text);
+    assert.match(String(badTemplate.json.deployvirtualmachineresponse!.errortext), /template/i);
+    const badMap = await call('deployVirtualMachine', { zoneid: ids.zone!, templateid: ids.template!, serviceofferingid: ids.offering!, 'externaldetails[a].vm_name': 'x' });
+    assert.equal(badMap.status, 430);
+    const missing = await call('deployVirtualMachine', { zoneid: ids.zone!, templateid: ids.template! });
+    assert.equal(missing.json.deployvirtualmachineresponse!.errortext, 'Unable to execute API command deployvirtualmachine due to missing parameter serviceofferingid');
+    assert.equal(Number((await ok('listVirtualMachines', { listall: 'true' })).count ?? 0), before);
+  });
+
   it('stops, starts, reboots, destroys, recovers and expunges', async () => {
     const stopped = await job('stopVirtualMachine', { id: ids.vm! });
     assert.equal(((stopped.job.jobresult as Json).virtualmachine as Json).state, 'Stopped');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { defineExtension, type JsonObject } from '../../src/contract/extension.ts';
@@ -110,6 +110,25 @@ for (const backend of testDatabases()) {
       await assert.rejects(extensions.deleteExtension(bed.admin, infra.extensionId), /associated resources/);
       await extensions.deleteExtension(bed.admin, pyext?.id ?? '');
       assert.equal((await extensions.listExtensions(bed.admin, { name: 'pyext' })).count, 0);
+      await extensions.deleteExtension(bed.admin, scaffolded.id, { cleanup: true });
+      assert.equal(existsSync(join(bed.extensionsRoot, 'my_ext')), false, 'cleanup removes the extension directory');
+    });
+
+    test('path readiness follows the entry point (periodic check), and hosts follow their extension', async () => {
+      const { extensions, infrastructure } = bed.orchestrator;
+      const entry = join(bed.extensionsRoot, 'testext/testext.cjs');
+      const moved = `${entry}.away`;
+      await rename(entry, moved);
+      try {
+        await infrastructure.checkHostHealth();
+        assert.equal((await extensions.getExtension(bed.admin, infra.extensionId)).pathReady, false);
+        assert.equal((await infrastructure.listHosts(bed.admin, { id: infra.hostIds[0] })).items[0]?.state, 'Down');
+      } finally {
+        await rename(moved, entry);
+      }
+      await infrastructure.checkHostHealth();
+      assert.equal((await extensions.getExtension(bed.admin, infra.extensionId)).pathReady, true);
+      assert.equal((await infrastructure.listHosts(bed.admin, { id: infra.hostIds[0] })).items[0]?.state, 'Up');
     });
 
     test('one extension per External cluster', async () => {

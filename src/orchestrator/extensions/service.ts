@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { CustomActionsTable, Database, ExtensionsTable } from '../../store/schema.ts';
@@ -154,6 +156,32 @@ export class ExtensionsServiceImpl implements ExtensionsService {
   async entryPointAvailable(row: ExtensionRow): Promise<boolean> {
     const entry = this.entryPoint(row);
     return entry.kind === 'in-process' || (await isExecutableFile(entry.path));
+  }
+
+  /**
+   * CloudStack's periodic path-state check (single node): a user-defined extension's `pathready` follows whether
+   * its entry point is an executable file now.
+   */
+  async refreshPathState(): Promise<void> {
+    const rows = await this.#db.selectFrom('extensions').selectAll().where('removed', 'is', null).where('is_user_defined', '=', 1).execute();
+    for (const row of rows) {
+      let ready = false;
+      try {
+        ready = await isExecutableFile(confinedPath(this.#context.extensionsRoot, row.relative_path));
+      } catch {
+        ready = false;
+      }
+      if ((row.path_ready === 1) === ready) continue;
+      await this.#db.updateTable('extensions').set({ path_ready: ready ? 1 : 0 }).where('id', '=', row.id).execute();
+      await this.#context.recordEvent(null, {
+        type: 'EXTENSION.PATH.STATE',
+        description: ready ? `Path for ${row.name} is ready` : `Path for ${row.name} not ready`,
+        outcome: ready ? 'success' : 'failure',
+        level: ready ? 'INFO' : 'WARN',
+        resourceType: 'Extension',
+        resourceId: row.uuid,
+      });
+    }
   }
 
   /** Usable for placement, lifecycle and custom actions: Enabled and path ready ([ER], [ESP]). */
@@ -335,7 +363,6 @@ export class ExtensionsServiceImpl implements ExtensionsService {
 
   async deleteExtension(caller: Caller, id: string, options: { cleanup?: boolean } = {}): Promise<void> {
     requireAdmin(caller);
-    void options;
     const row = await this.extensionRowByUuid(id, 'id');
     if (row.is_user_defined === 0) throw invalidParameter('System extension can not be deleted', 'id');
     const resources = await this.#db.selectFrom('extension_resource_map').select('id').where('extension_id', '=', row.id).executeTakeFirst();
@@ -345,6 +372,16 @@ export class ExtensionsServiceImpl implements ExtensionsService {
     const template = await this.#db.selectFrom('templates').select('id').where('extension_id', '=', row.id).where('removed', 'is', null).executeTakeFirst();
     if (template) throw invalidParameter('Orchestrator extension has associated templates, remove them to delete the extension', 'id');
     await this.#db.updateTable('extensions').set({ removed: this.#context.nowIso() }).where('id', '=', row.id).execute();
+    if (options.cleanup) {
+      // The extension's own directory under the root, and its payload directory.
+      const directory = row.relative_path.split('/')[0] ?? '';
+      try {
+        await rm(confinedPath(this.#context.extensionsRoot, directory), { recursive: true, force: true });
+        await rm(join(this.#context.dataRoot, row.name), { recursive: true, force: true });
+      } catch {
+        throw new OrchestratorError('internal', 'Extension is deleted but its files are not cleaned up across servers');
+      }
+    }
     await this.#context.recordEvent(caller, { type: 'EXTENSION.DELETE', description: `Deleted extension ${row.name}`, outcome: 'success', resourceType: 'Extension', resourceId: row.uuid });
   }
 
@@ -389,8 +426,9 @@ export class ExtensionsServiceImpl implements ExtensionsService {
           .executeTakeFirst()
       : undefined;
     if (!mapping) throw invalidParameter(`Extension '${extension.name}' is not registered with resource ${input.resourceId} (${input.resourceType})`, 'resourceid');
-    const details = input.cleanupDetails ? {} : (input.details ?? parseDetails(mapping.details));
-    await this.#db.updateTable('extension_resource_map').set({ details: stringifyDetails(input.cleanupDetails && input.details ? input.details : details) }).where('id', '=', mapping.id).execute();
+    // `details` replaces the registration details; `cleanupdetails` empties them first.
+    const details = input.details ?? (input.cleanupDetails ? {} : parseDetails(mapping.details));
+    await this.#db.updateTable('extension_resource_map').set({ details: stringifyDetails(details) }).where('id', '=', mapping.id).execute();
     return this.toInfo(extension);
   }
 

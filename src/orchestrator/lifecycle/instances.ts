@@ -327,7 +327,9 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     } else if (caller.roleType === 'DomainAdmin' || caller.roleType === 'ResourceAdmin') {
       query = query.where((eb) => eb.or([eb('d.path', '=', caller.domainPath), eb('d.path', 'like', `${caller.domainPath}/%`)]));
     }
-    const { count } = await query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow();
+    // One id needs no separate count (the page is the count).
+    const single = Boolean(filter.id) && filter.pageSize === undefined;
+    const count = single ? undefined : (await query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()).count;
     let paged = query
       .select([
         'i.id',
@@ -407,7 +409,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
         created: row.created,
       }),
     );
-    return { items, count: toCount(count) };
+    return { items, count: single ? items.length : toCount(count) };
   }
 
   async #nicsOf(instanceIds: number[]): Promise<Map<number, InstanceNic[]>> {
@@ -465,7 +467,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
       } catch {
         caller = this.#system();
       }
-      this.#jobs.resume(job.uuid, async (recorder) => {
+      this.#jobs.resume(job, async (recorder) => {
         await recorder.step({ name: 'resume', state: 'started', detail: 'resumed after a restart' });
         return this.#perform(caller, params, recorder, true);
       });
