@@ -5,6 +5,7 @@
 import { startHyperVEmulator } from '../../src/emulators/hyperv/index.ts';
 import type { HyperVHost } from '../../src/emulators/hyperv/host-state.ts';
 import type { RequestCounters } from '../../src/emulators/hyperv/winrm-endpoint.ts';
+import type { FaultInjector } from '../../src/emulators/shared/faults.ts';
 
 export interface TestHyperV {
   readonly url: string;
@@ -12,6 +13,7 @@ export interface TestHyperV {
   readonly password: string;
   readonly host: HyperVHost;
   readonly counters: () => RequestCounters;
+  readonly faults: FaultInjector;
   /** Host details as an operator would enter them for this emulator. */
   hostDetails(): Record<string, string>;
   close(): Promise<void>;
@@ -27,6 +29,7 @@ export async function startTestHyperV(): Promise<TestHyperV> {
       return emulator.host;
     },
     counters: () => emulator.endpoint.counters,
+    faults: emulator.endpoint.faults,
     hostDetails: () => {
       const info = emulator.readyInfo();
       return { url: info.url, username: info.username, password: info.password, verify_tls_certificate: 'false', network_bridge: info.network_bridge, vhd_path: info.vhd_path, vm_path: info.vm_path };

@@ -5,21 +5,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { defineExtension, ExtensionError } from '../../contract/extension.ts';
-import type { Extension, JsonObject } from '../../contract/extension.ts';
+import type { Extension, InvocationOptions, JsonObject } from '../../contract/extension.ts';
 import type { Payload } from '../../contract/payload.ts';
 import { readDetail } from '../../contract/details.ts';
 import { internalNameOf, readConnection, readCreateConfig, readSnapshotName, readVmName, validateWindowsPath } from './config.ts';
 import {
   createScript, deleteScript, listSnapshotsScript, powerScript, snapshotScript, statusScript, statusesScript, undoCreateScript, undoUnknownCreateScript,
 } from './scripts.ts';
-import type { PowerAction, SnapshotAction } from './scripts.ts';
+import type { PowerAction, SnapshotAction, VmTarget } from './scripts.ts';
 import { runScript, winRmSession } from './session.ts';
 import type { PowerShellSession, ScriptReport, SessionFactory } from './session.ts';
 
 export const HYPERV_TIMEOUTS = {
   /** Used when CloudStack passes no usable timeout. */
   defaultTimeoutSeconds: 600,
-  /** Budget for undoing a create whose outcome is unknown (its own deadline may be spent). */
+  /** Upper bound for undoing a create whose outcome is unknown (its own deadline may be spent). */
   cleanupMs: 4_000,
 } as const;
 
@@ -36,6 +36,12 @@ function count(report: ScriptReport, key = 'found'): number {
 
 function fail(report: ScriptReport): never {
   throw new ExtensionError(report.error ?? 'PowerShell reported a failure without a message');
+}
+
+/** The reference named VMs by the bare internal name: actions on existing VMs also find those. */
+function targetOf(payload: Payload): VmTarget {
+  const { vmName, internalName } = readVmName(payload);
+  return { name: vmName, legacyName: internalName };
 }
 
 function notFound(vmName: string): ExtensionError {
@@ -66,10 +72,11 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
   const factory = options.sessionFactory ?? winRmSession;
 
   const power = (action: PowerAction, message: string, missingIsSuccess = false) =>
-    async (payload: Payload, { deadline }: { deadline: { signal: AbortSignal } }): Promise<JsonObject> => {
-      const { vmName } = readVmName(payload);
+    async (payload: Payload, { deadline }: InvocationOptions): Promise<JsonObject> => {
+      const target = targetOf(payload);
+      const vmName = target.name;
       return withSession(factory, payload, async (session) => {
-        const report = await runScript(session, powerScript(vmName, action), deadline.signal);
+        const report = await runScript(session, powerScript(target, action), deadline.signal);
         if (!report.ok) fail(report);
         if (!(missingIsSuccess && count(report) === 0)) requireSingle(report, vmName);
         return { status: 'success', message };
@@ -77,11 +84,12 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
     };
 
   const snapshot = (action: SnapshotAction, verb: string) =>
-    async (payload: Payload, { deadline }: { deadline: { signal: AbortSignal } }): Promise<JsonObject> => {
-      const { vmName } = readVmName(payload);
+    async (payload: Payload, { deadline }: InvocationOptions): Promise<JsonObject> => {
+      const target = targetOf(payload);
+      const vmName = target.name;
       const snapshotName = readSnapshotName(payload);
       return withSession(factory, payload, async (session) => {
-        const report = await runScript(session, snapshotScript(vmName, snapshotName, action), deadline.signal);
+        const report = await runScript(session, snapshotScript(target, snapshotName, action), deadline.signal);
         requireSingle(report, vmName);
         if (!report.ok) fail(report);
         return { status: 'success', message: `Snapshot '${snapshotName}' ${verb}` };
@@ -99,13 +107,17 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
         const { vmName, uuid } = readVmName(payload);
         const config = readCreateConfig(payload, vmName);
         const ownershipTag = `Managed by extorch for CloudStack instance ${uuid} (${randomUUID()})`;
+        // What is left between our deadline and CloudStack's kill (the runner keeps about a tenth back).
+        const cleanupMs = Math.min(HYPERV_TIMEOUTS.cleanupMs, Math.floor((deadline.remainingMs() / 9) * 0.8));
         return withSession(factory, payload, async (session) => {
+          // Failing to connect or to open the shell means no script ran: nothing to undo.
+          await session.open?.(deadline.signal);
           let report: ScriptReport;
           try {
             report = await runScript(session, createScript({ vmName, ownershipTag, config }), deadline.signal);
           } catch (error) {
-            // The outcome is unknown: remove only what carries this invocation's tag.
-            await runScript(session, undoUnknownCreateScript({ vmName, ownershipTag, vhdPath: config.vhdPath }), AbortSignal.timeout(HYPERV_TIMEOUTS.cleanupMs)).catch(() => undefined);
+            // The script may have run: remove only what carries this invocation's tag.
+            await runScript(session, undoUnknownCreateScript({ vmName, ownershipTag, vhdPath: config.vhdPath }), AbortSignal.timeout(cleanupMs)).catch(() => undefined);
             throw error;
           }
           if (report.ok) return { status: 'success', message: 'Instance created' };
@@ -132,19 +144,20 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
       suspend: power('suspend', 'Instance suspended'),
       resume: power('resume', 'Instance resumed'),
       async delete(payload, { deadline }) {
-        const { vmName } = readVmName(payload);
+        const target = targetOf(payload);
         const vhdDirectory = readDetail(payload, 'vhd_path', ['host', 'extension']);
-        const vhdPath = vhdDirectory ? `${validateWindowsPath(vhdDirectory, 'vhd_path')}\\${vmName}.vhdx` : undefined;
+        const vhdPath = vhdDirectory ? `${validateWindowsPath(vhdDirectory, 'vhd_path')}\\${target.name}.vhdx` : undefined;
         return withSession(factory, payload, async (session) => {
-          const report = await runScript(session, deleteScript(vmName, vhdPath), deadline.signal);
+          const report = await runScript(session, deleteScript(target, vhdPath), deadline.signal);
           if (!report.ok) fail(report);
           return { status: 'success', message: 'Instance deleted' };
         });
       },
       async status(payload, { deadline }) {
-        const { vmName } = readVmName(payload);
+        const target = targetOf(payload);
+        const vmName = target.name;
         return withSession(factory, payload, async (session) => {
-          const report = await runScript(session, statusScript(vmName), deadline.signal);
+          const report = await runScript(session, statusScript(target), deadline.signal);
           if (!report.ok) fail(report);
           requireSingle(report, vmName);
           const states = report.result?.states;
@@ -157,14 +170,18 @@ export function createHyperVExtension(options: HyperVExtensionOptions = {}): Ext
           if (!report.ok) fail(report);
           const vms = Array.isArray(report.result?.vms) ? (report.result.vms as Array<{ Name?: unknown; State?: unknown }>) : [];
           const states: JsonObject = {};
-          for (const vm of vms) if (typeof vm.Name === 'string') states[internalNameOf(vm.Name)] = powerState(vm.State);
+          // A VM named <internal>-<uuid> wins over a legacy one named <internal> (as the actions resolve them).
+          const named = vms.filter((vm): vm is { Name: string; State?: unknown } => typeof vm.Name === 'string');
+          for (const vm of named) if (internalNameOf(vm.Name) === vm.Name) states[vm.Name] = powerState(vm.State);
+          for (const vm of named) if (internalNameOf(vm.Name) !== vm.Name) states[internalNameOf(vm.Name)] = powerState(vm.State);
           return { status: 'success', power_state: states };
         });
       },
       async listsnapshots(payload, { deadline }) {
-        const { vmName } = readVmName(payload);
+        const target = targetOf(payload);
+        const vmName = target.name;
         return withSession(factory, payload, async (session) => {
-          const report = await runScript(session, listSnapshotsScript(vmName), deadline.signal);
+          const report = await runScript(session, listSnapshotsScript(target), deadline.signal);
           if (!report.ok) fail(report);
           requireSingle(report, vmName);
           const snapshots = report.result?.snapshots;

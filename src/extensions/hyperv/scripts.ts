@@ -7,7 +7,7 @@
  * Every value is interpolated through `ps`/`psString` (see powershell-literal.ts).
  */
 import type { CreateConfig } from './config.ts';
-import { ps, psLines, psString } from './powershell-literal.ts';
+import { ps, psLines, psString, psStringArray } from './powershell-literal.ts';
 import type { PsCode } from './powershell-literal.ts';
 
 export const JSON_DEPTH = 6;
@@ -26,9 +26,21 @@ ${body}
 }`;
 }
 
-/** `$vms` = every VM with exactly this name (Hyper-V allows duplicates; callers insist on one). */
-function lookup(vmName: string): PsCode {
-  return ps`$vms = @(Get-VM -Name ${psString(vmName)} -ErrorAction SilentlyContinue)`;
+/** The VM an action addresses: its name, and the name the reference extension gave it (the bare internal name). */
+export interface VmTarget {
+  name: string;
+  legacyName?: string;
+}
+
+/**
+ * `$vms` = every VM with exactly this name (Hyper-V allows duplicates; callers insist on one). A VM created by
+ * the reference extension carries the bare internal name; it is found under that name when ours is absent.
+ */
+function lookup(target: VmTarget): PsCode {
+  const primary = ps`$vms = @(Get-VM -Name ${psString(target.name)} -ErrorAction SilentlyContinue)`;
+  if (target.legacyName === undefined) return primary;
+  return ps`${primary}
+if ($vms.Count -eq 0) { $vms = @(Get-VM -Name ${psString(target.legacyName)} -ErrorAction SilentlyContinue) }`;
 }
 
 export interface CreateScriptInput {
@@ -51,14 +63,15 @@ export function createScript({ vmName, ownershipTag, config }: CreateScriptInput
     config.source.kind === 'template'
       ? [
           ps`if (-not (Test-Path -LiteralPath ${psString(config.source.templatePath)} -PathType Leaf)) { throw ${psString(`Template file '${config.source.templatePath}' not found on the Hyper-V host`)} }`,
-          ps`Copy-Item -LiteralPath ${psString(config.source.templatePath)} -Destination ${vhd}`,
+          // Marked before the copy: the precheck proved nothing was at this path, so whatever is there after a failure is ours.
           ps`$steps += 'disk'`,
+          ps`Copy-Item -LiteralPath ${psString(config.source.templatePath)} -Destination ${vhd}`,
           ps`$vm = New-VM -Name ${name} -MemoryStartupBytes ${config.memoryBytes} -Generation ${config.generation} -Path ${psString(config.vmDirectory)} -VHDPath ${vhd}`,
         ]
       : [
           ps`if (-not (Test-Path -LiteralPath ${psString(config.source.isoPath)} -PathType Leaf)) { throw ${psString(`ISO file '${config.source.isoPath}' not found on the Hyper-V host`)} }`,
-          ps`$vm = New-VM -Name ${name} -MemoryStartupBytes ${config.memoryBytes} -Generation ${config.generation} -Path ${psString(config.vmDirectory)} -NewVHDPath ${vhd} -NewVHDSizeBytes ${config.source.diskBytes}`,
           ps`$steps += 'disk'`,
+          ps`$vm = New-VM -Name ${name} -MemoryStartupBytes ${config.memoryBytes} -Generation ${config.generation} -Path ${psString(config.vmDirectory)} -NewVHDPath ${vhd} -NewVHDSizeBytes ${config.source.diskBytes}`,
         ];
   const configure = [
     ps`$result = [pscustomobject]@{ id = $vm.Id.ToString() }`,
@@ -142,8 +155,8 @@ const POWER_COMMANDS: Record<PowerAction, PsCode> = {
 };
 
 /** Runs the power command only when exactly one VM has the name; reports how many were found. */
-export function powerScript(vmName: string, action: PowerAction): PsCode {
-  return envelope(ps`${lookup(vmName)}
+export function powerScript(target: VmTarget, action: PowerAction): PsCode {
+  return envelope(ps`${lookup(target)}
 $result = [pscustomobject]@{ found = $vms.Count }
 if ($vms.Count -eq 1) {
   $vm = $vms[0]
@@ -153,8 +166,8 @@ if ($vms.Count -eq 1) {
 }`);
 }
 
-export function statusScript(vmName: string): PsCode {
-  return envelope(ps`${lookup(vmName)}
+export function statusScript(target: VmTarget): PsCode {
+  return envelope(ps`${lookup(target)}
 $result = [pscustomobject]@{ found = $vms.Count; states = @($vms | ForEach-Object { $_.State.ToString() }) }`);
 }
 
@@ -167,9 +180,9 @@ export function statusesScript(): PsCode {
  * disk whose file name is `<vm name>.vhdx`, and that path under vhd_path when given (a disk left by an
  * earlier failed delete).
  */
-export function deleteScript(vmName: string, vhdPath: string | undefined): PsCode {
-  const ownDisk = psString(`${vmName}.vhdx`);
-  return envelope(ps`${lookup(vmName)}
+export function deleteScript(target: VmTarget, vhdPath: string | undefined): PsCode {
+  const ownDisks = psStringArray([target.name, ...(target.legacyName !== undefined ? [target.legacyName] : [])].map((name) => `${name}.vhdx`));
+  return envelope(ps`${lookup(target)}
 $removed = @()
 foreach ($v in $vms) {
   $disks = @(Get-VMHardDiskDrive -VM $v | Select-Object -ExpandProperty Path)
@@ -177,15 +190,15 @@ foreach ($v in $vms) {
   Remove-VM -VM $v -Force
   $steps += 'vm'
   foreach ($d in $disks) {
-    if ($d -and ([System.IO.Path]::GetFileName($d) -eq ${ownDisk}) -and (Test-Path -LiteralPath $d)) { Remove-Item -LiteralPath $d -Force; $removed += $d }
+    if ($d -and (${ownDisks} -contains [System.IO.Path]::GetFileName($d)) -and (Test-Path -LiteralPath $d)) { Remove-Item -LiteralPath $d -Force; $removed += $d }
   }
 }
 ${vhdPath !== undefined ? ps`if (Test-Path -LiteralPath ${psString(vhdPath)}) { Remove-Item -LiteralPath ${psString(vhdPath)} -Force; $removed += ${psString(vhdPath)} }` : ps``}
 $result = [pscustomobject]@{ found = $vms.Count; disks = $removed }`);
 }
 
-export function listSnapshotsScript(vmName: string): PsCode {
-  return envelope(ps`${lookup(vmName)}
+export function listSnapshotsScript(target: VmTarget): PsCode {
+  return envelope(ps`${lookup(target)}
 $snapshots = @()
 if ($vms.Count -eq 1) {
   $snapshots = @(Get-VMSnapshot -VM $vms[0] | Sort-Object CreationTime | Select-Object Name, @{ Name = 'CreationTime'; Expression = { $_.CreationTime.ToString('s') } })
@@ -195,7 +208,7 @@ $result = [pscustomobject]@{ found = $vms.Count; snapshots = $snapshots }`);
 
 export type SnapshotAction = 'create' | 'restore' | 'delete';
 
-export function snapshotScript(vmName: string, snapshotName: string, action: SnapshotAction): PsCode {
+export function snapshotScript(target: VmTarget, snapshotName: string, action: SnapshotAction): PsCode {
   const snap = psString(snapshotName);
   const command =
     action === 'create'
@@ -203,7 +216,7 @@ export function snapshotScript(vmName: string, snapshotName: string, action: Sna
   Checkpoint-VM -VM $vms[0] -SnapshotName ${snap}`
       : ps`if ($existing.Count -eq 0) { throw ${psString(`Snapshot '${snapshotName}' not found`)} }
   ${action === 'restore' ? ps`Restore-VMSnapshot -VMSnapshot $existing[0] -Confirm:$false` : ps`Remove-VMSnapshot -VMSnapshot $existing[0] -Confirm:$false`}`;
-  return envelope(ps`${lookup(vmName)}
+  return envelope(ps`${lookup(target)}
 $result = [pscustomobject]@{ found = $vms.Count }
 if ($vms.Count -eq 1) {
   $existing = @(Get-VMSnapshot -VM $vms[0] -Name ${snap} -ErrorAction SilentlyContinue)

@@ -17,6 +17,8 @@ export interface PowerShellOutput {
 }
 
 export interface PowerShellSession {
+  /** Connects and opens the shell ahead of the first script (so a failure here means no script ran). */
+  open?(signal: AbortSignal): Promise<void>;
   run(script: PsCode, signal: AbortSignal): Promise<PowerShellOutput>;
   close(): Promise<void>;
 }
@@ -31,12 +33,28 @@ export interface ScriptReport {
   errorId?: string;
 }
 
+/** Time granted to deleting the shell at the end; past it the connection is dropped (the host reaps idle shells). */
+export const SHELL_CLOSE_BUDGET_MS = 2_000;
+
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([promise.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The WinRM-backed session used in production. */
 export function winRmSession(connection: ConnectionConfig): PowerShellSession & { readonly client: WinRmClient } {
   const client = new WinRmClient({ url: connection.url, username: connection.username, password: connection.password, verifyTls: connection.verifyTls });
   let shell: ReturnType<WinRmClient['openShell']> | undefined;
   return {
     client,
+    async open(signal) {
+      shell ??= client.openShell(signal);
+      await shell;
+    },
     async run(script, signal) {
       shell ??= client.openShell(signal);
       const opened = await shell;
@@ -44,7 +62,8 @@ export function winRmSession(connection: ConnectionConfig): PowerShellSession & 
     },
     async close() {
       try {
-        if (shell) await (await shell).close();
+        // Bounded: after a timeout the invocation must still answer before CloudStack kills it.
+        if (shell) await within(shell.then((opened) => opened.close()), SHELL_CLOSE_BUDGET_MS);
       } catch {
         // The shell may already be gone with its connection; deleting it is best effort.
       } finally {

@@ -213,4 +213,33 @@ describe('PowerShell interpreter: Hyper-V cmdlets', () => {
     await ok("Get-VM | Out-Null; Get-VMSwitch | Out-Null");
     assert.deepEqual(host.commandLog.slice(-4), ['Get-VM', 'Out-Null', 'Get-VMSwitch', 'Out-Null']);
   });
+
+  it('drives: Add-VMHardDiskDrive, Get-VMHardDiskDrive, Get-VMDvdDrive, Get-VHD', async () => {
+    await ok(`New-VM -Name 'd' -Generation 2 -NoVHD | Out-Null; New-VHD -Path '${VHD_DIR}\\d.vhdx' -SizeBytes 8GB | Out-Null; Add-VMHardDiskDrive -VMName 'd' -Path '${VHD_DIR}\\d.vhdx'; Add-VMDvdDrive -VMName 'd' -Path '${ISO}'`);
+    assert.deepEqual(await json("Get-VMHardDiskDrive -VMName 'd' | Select-Object Path, ControllerNumber, ControllerLocation | ConvertTo-Json -Compress"), { Path: `${VHD_DIR}\\d.vhdx`, ControllerNumber: 0, ControllerLocation: 0 });
+    assert.deepEqual(await json("Get-VMDvdDrive -VMName 'd' | Select-Object Path, ControllerLocation | ConvertTo-Json -Compress"), { Path: ISO, ControllerLocation: 1 });
+    assert.deepEqual(await json(`Get-VHD -Path '${VHD_DIR}\\d.vhdx' | Select-Object Size, Attached | ConvertTo-Json -Compress`), { Size: 8 * 1024 ** 3, Attached: true });
+    const missing = await ps("Add-VMHardDiskDrive -VMName 'd' -Path 'C:\\nope.vhdx'");
+    assert.match(missing.errors[0]!.message, /cannot find the file specified/);
+    assert.equal((await ps("Get-VHD -Path 'C:\\nope.vhdx'")).exitCode, 1);
+  });
+
+  it('adapters: Get-VMNetworkAdapterVlan, Disconnect-VMNetworkAdapter; firmware: Get-VMFirmware', async () => {
+    await ok("New-VM -Name 'n' -Generation 2 -SwitchName 'ExternalSwitch' -NoVHD | Out-Null; Set-VMNetworkAdapterVlan -VMName 'n' -Access -VlanId 42");
+    assert.deepEqual(await json("Get-VMNetworkAdapterVlan -VMName 'n' | Select-Object AccessVlanId, @{n='Mode';e={$_.OperationMode.ToString()}} | ConvertTo-Json -Compress"), { AccessVlanId: 42, Mode: 'Access' });
+    await ok("Disconnect-VMNetworkAdapter -VMName 'n'");
+    assert.equal(vm('n')!.networkAdapters[0]!.switchName, null);
+    assert.equal(await ok("(Get-VMFirmware -VMName 'n').SecureBoot"), 'On\r\n');
+  });
+
+  it('utility cmdlets: ConvertFrom-Json, Sort-Object, Get-Date, Join-Path, New-Item, Start-Sleep, Write-Host/Warning, quiet streams', async () => {
+    assert.equal(await ok(`('{"a":[3,1,2]}' | ConvertFrom-Json).a | Sort-Object -Descending`), '3\r\n2\r\n1\r\n');
+    assert.match(await ok("Get-Date -Format 's'"), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\r\n$/);
+    assert.equal(await ok("Join-Path 'C:\\VMs\\' 'x.vhdx'"), 'C:\\VMs\\x.vhdx\r\n');
+    await ok("New-Item -ItemType Directory -Path 'E:\\Disks' | Out-Null; Start-Sleep -Seconds 30");
+    assert.equal(await ok("Test-Path 'E:\\Disks' -PathType Container"), 'True\r\n');
+    assert.equal(await ok("Write-Host 'to' 'host'; Write-Warning 'careful'; Write-Verbose 'v'; Write-Debug 'd'; Write-Information 'i'"), 'to host\r\nWARNING: careful\r\n');
+    const bad = await ps("'not json' | ConvertFrom-Json");
+    assert.equal(bad.errors[0]?.fullyQualifiedErrorId, 'System.ArgumentException,Microsoft.PowerShell.Commands.ConvertFromJsonCommand');
+  });
 });

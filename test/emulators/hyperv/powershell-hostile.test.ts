@@ -28,7 +28,7 @@ describe('PowerShell interpreter: hostile input', () => {
   });
 
   it('never throws on garbage: random token soup always yields an outcome', async () => {
-    const pieces = ['$(', ')', '{', '}', '@{', '@(', "'", '"', '`', '|', ';', '\n', '-eq', 'Get-VM', '-Name', '$_', '$null', '[int]', '::', '.', ',', '=', '+', '1', 'x', '#', '<#', '#>', '\u2019', '\u201c', '\0', '2>&1', '&', 'throw', 'exit', 'if', 'try', 'catch'];
+    const pieces = ['function f', 'param(', 'while', 'for', 'break', 'continue', '++', '$(', ')', '{', '}', '@{', '@(', "'", '"', '`', '|', ';', '\n', '-eq', 'Get-VM', '-Name', '$_', '$null', '[int]', '::', '.', ',', '=', '+', '1', 'x', '#', '<#', '#>', '\u2019', '\u201c', '\0', '2>&1', '&', 'throw', 'exit', 'if', 'try', 'catch'];
     let seed = 12345;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;

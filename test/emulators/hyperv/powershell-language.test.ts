@@ -171,4 +171,43 @@ describe('PowerShell interpreter: language', () => {
   it('binds member access and indexing in arguments, followed by more parameters', async () => {
     assert.deepEqual(await lines("$d = @(@{ N = 1; M = 'x' }); Write-Output -InputObject $d[0].N -NoEnumerate; Write-Output $d[0].M.ToUpper() -NoEnumerate"), ['1', 'X']);
   });
+
+  it('honours redirections: > $null, 2> $null, 2>&1 and *> $null', async () => {
+    const outcome = await run("Get-VMSwitch > $null; Write-Error 'quiet' 2>$null; Write-Error 'merged' 2>&1 | ForEach-Object { \"caught: $($_.Exception.Message)\" }; Get-VMSwitch *> $null");
+    assert.equal(outcome.stdout, 'caught: merged\r\n');
+    assert.deepEqual(outcome.errors, []);
+  });
+
+  it('fills -ErrorVariable and -OutVariable', async () => {
+    const outcome = await run("Get-VM -Name 'ghost' -ErrorAction SilentlyContinue -ErrorVariable problems; $problems.Count; $problems[0].Exception.Message; Get-VMSwitch -OutVariable switches | Out-Null; $switches.Name");
+    assert.equal(outcome.stdout, '1\r\nHyper-V was unable to find a virtual machine with name "ghost".\r\nExternalSwitch\r\n');
+  });
+
+  it('runs while and for loops with break, continue and ++/--', async () => {
+    assert.deepEqual(await lines('$i = 0; while ($i -lt 10) { $i++; if ($i -eq 2) { continue }; if ($i -eq 4) { break }; $i }; for ($j = 3; $j -gt 0; $j--) { "j$j" }'), ['1', '3', 'j3', 'j2', 'j1']);
+    const endless = await run('while ($true) { }');
+    assert.equal(endless.errors[0]?.fullyQualifiedErrorId, 'ExecutionBudgetExceeded');
+  });
+
+  it('return ends a script block or the script with its value, keeping earlier output in order', async () => {
+    assert.deepEqual(await lines("1..3 | ForEach-Object { if ($_ -eq 2) { return 'r' }; $_ }"), ['1', 'r', '3']);
+    assert.deepEqual(await lines("foreach ($i in 1..3) { $i; if ($i -eq 2) { return } }; 'never'"), ['1', '2']);
+    assert.deepEqual(await lines("try { 'a'; return 'b' } finally { 'f' }"), ['a', 'b', 'f']);
+    assert.deepEqual(await lines("foreach ($i in 1..3) { $i; if ($i -eq 2) { break }; 'after' }; 'end'"), ['1', 'after', '2', 'end']);
+  });
+
+  it('defines and calls functions with named, positional, default and switch parameters in their own scope', async () => {
+    const script = [
+      'function Add-Two($a, $b = 2) { $a + $b }',
+      'function Get-Label { param([string]$Prefix, [switch]$Upper) $n = "$Prefix-x"; if ($Upper) { return $n.ToUpper() }; $n }',
+      '$n = 1',
+      'Add-Two 1; Add-Two -a 5 -b 10; Get-Label -Prefix vm; Get-Label vm -Upper; $n',
+      "function Count-Input { $input.Count }; @(1, 2, 3) | Count-Input",
+    ].join('\n');
+    assert.deepEqual(await lines(script), ['3', '15', 'vm-x', 'VM-X', '1', '3']);
+    const unknown = await run('function f($a) { $a }; f -b 1');
+    assert.equal(unknown.errors[0]?.fullyQualifiedErrorId, 'NamedParameterNotFound,f');
+    const recursion = await run('function r { r }; r');
+    assert.equal(recursion.errors[0]?.fullyQualifiedErrorId, 'CallDepthOverflow');
+  });
 });

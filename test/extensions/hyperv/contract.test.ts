@@ -36,10 +36,10 @@ describe('extorch-hyperv executable against the Hyper-V emulator', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function invoke(action: string, payload: unknown): Promise<Invocation> {
+  async function invoke(action: string, payload: unknown, timeoutSeconds = 60): Promise<Invocation> {
     const file = join(dir, `${++fileCounter}.json`);
     await writeFile(file, JSON.stringify(payload));
-    const child = spawn(process.execPath, [ENTRY, action, file, '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [ENTRY, action, file, String(timeoutSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -127,6 +127,18 @@ describe('extorch-hyperv executable against the Hyper-V emulator', () => {
     });
   }
 
+  it('runs concurrent invocations (as CloudStack does) without interference', async () => {
+    const uuids = [testUuid(), testUuid(), testUuid()];
+    const results = await Promise.all(uuids.map((uuid, index) => invoke('create', vmPayload(uuid, { virtualmachine: index === 1 ? isoVm('2') : templateVm('1'), nics: nics(index) }))));
+    assert.deepEqual(results.map((result) => result.json), uuids.map(() => ({ status: 'success', message: 'Instance created' })));
+    for (const uuid of uuids) assert.equal(vmsNamed(uuid)[0]?.state, 'Running');
+    await Promise.all(uuids.map((uuid) => invoke('delete', vmPayload(uuid))));
+    for (const uuid of uuids) {
+      assert.deepEqual(vmsNamed(uuid), []);
+      assert.deepEqual(diskOf(uuid), []);
+    }
+  });
+
   it('fails cleanly on bad input and leaves no VM or disk behind', async () => {
     const uuid = testUuid();
     const noUrl = await invoke('create', vmPayload(uuid, { host: { ...emulator.hostDetails(), url: '' }, virtualmachine: templateVm('1') }));
@@ -168,5 +180,21 @@ describe('extorch-hyperv executable against the Hyper-V emulator', () => {
     assert.ok(operations <= 12, `${operations} WS-Man requests`);
     assert.equal((afterCounters.byOperation.Create ?? 0) - (before.byOperation.Create ?? 0), 1, 'one shell');
     await invoke('delete', vmPayload(uuid));
+  });
+
+  it('answers before CloudStack\'s timeout when the host is too slow, and leaves nothing behind', async () => {
+    const uuid = testUuid();
+    emulator.faults.add({ path: '^/wsman', latencyMs: 12_000 });
+    try {
+      const started = Date.now();
+      const result = await invoke('create', vmPayload(uuid, { virtualmachine: templateVm('2') }), 10);
+      assert.ok(Date.now() - started < 10_000, `answered after ${Date.now() - started} ms`);
+      assert.equal(result.code, 1);
+      assert.equal(result.json.status, 'error');
+    } finally {
+      emulator.faults.clear();
+    }
+    assert.deepEqual(vmsNamed(uuid), []);
+    assert.deepEqual(diskOf(uuid), []);
   });
 });

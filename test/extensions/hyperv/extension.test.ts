@@ -84,6 +84,14 @@ describe('Hyper-V extension (scripts run in the emulator interpreter)', () => {
     assert.equal(recorded.sessions[0]!.scripts.length, 2);
   });
 
+  it('a New-VM failure after the template copy removes the copied disk', async () => {
+    const result = await run('create', { virtualmachine: TEMPLATE_VM, ramBytes: 20 * 1024 ** 4 });
+    assert.match(String(result.output.error), /memory/);
+    assert.equal(host.vms.length, 0);
+    assert.equal(host.files[`${HOST_DETAILS.vhd_path}\\${VM_NAME}.vhdx`.toLowerCase()], undefined);
+    assert.ok(recorded.sessions[0]!.commands[1]!.includes('Remove-Item'), 'the undo script removed the disk');
+  });
+
   it('a missing template fails before anything is made', async () => {
     const result = await run('create', { virtualmachine: { ...TEMPLATE_VM, template_path: 'C:\\Templates\\missing.vhdx' } });
     assert.equal(result.output.error, "Template file 'C:\\Templates\\missing.vhdx' not found on the Hyper-V host");
@@ -146,6 +154,10 @@ describe('Hyper-V extension (scripts run in the emulator interpreter)', () => {
     assert.deepEqual((await run('status')).output, { status: 'error', error: `Instance '${VM_NAME}' not found on the Hyper-V host` });
     assert.equal((await run('start')).success, false);
     assert.ok(recorded.sessions.every((session) => session.scripts.length === 1 && session.closed));
+  });
+
+  it('statuses of an empty host is an empty map', async () => {
+    assert.deepEqual((await run('statuses')).output, { status: 'success', power_state: {} });
   });
 
   it('statuses reports every VM of the host, mapped back to internal names', async () => {
@@ -226,5 +238,44 @@ describe('Hyper-V extension (scripts run in the emulator interpreter)', () => {
     const payload = parsePayload(createPayload({ host: HOST_DETAILS, uuid: UUID, virtualmachine: TEMPLATE_VM }));
     assert.equal((await failing.run('create', payload, { deadline: Deadline.after(30_000) })).success, false);
     assert.equal(host.vms.length, 1, 'the foreign VM survives');
+  });
+
+  it('finds VMs the reference created under the bare internal name, and deletes them with their disk', async () => {
+    const disk = `${HOST_DETAILS.vhd_path}\\i-2-45-VM.vhdx`;
+    await runPowerShell(host, `Copy-Item 'C:\\Templates\\ubuntu-24.04.vhdx' '${disk}'; New-VM -Name "i-2-45-VM" -MemoryStartupBytes 512.0MB -Generation 1 -VHDPath "${disk}" | Out-Null; Start-VM -Name "i-2-45-VM"`);
+    assert.deepEqual((await run('status')).output, { status: 'success', power_state: 'poweron' });
+    assert.deepEqual((await run('stop')).output, { status: 'success', message: 'Instance stopped' });
+    assert.deepEqual((await run('CreateSnapshot', {}, { parameters: { snapshot_name: 'legacy' } })).output, { status: 'success', message: "Snapshot 'legacy' created" });
+    assert.deepEqual((await run('delete')).output, { status: 'success', message: 'Instance deleted' });
+    assert.equal(host.vms.length, 0);
+    assert.equal(host.files[disk.toLowerCase()], undefined);
+  });
+
+  it('prefers the VM named <internal name>-<uuid> over a legacy one', async () => {
+    await runPowerShell(host, "New-VM -Name 'i-2-45-VM' -NoVHD | Out-Null");
+    await run('create', { virtualmachine: TEMPLATE_VM });
+    await run('stop');
+    assert.equal(vm()!.state, 'Off');
+    await run('start');
+    assert.equal(vm()!.state, 'Running');
+    assert.equal(host.vms.find((candidate) => candidate.name === 'i-2-45-VM')!.state, 'Off');
+    assert.deepEqual((await run('statuses')).output, { status: 'success', power_state: { 'i-2-45-VM': 'poweron' } });
+  });
+
+  it('a script that hangs is abandoned at the deadline and the answer comes promptly', async () => {
+    const hanging = createHyperVExtension({
+      sessionFactory: () => ({
+        run: (_script, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+        close: async () => undefined,
+      }),
+    });
+    const payload = parsePayload(createPayload({ host: HOST_DETAILS, uuid: UUID, virtualmachine: TEMPLATE_VM }));
+    const started = Date.now();
+    // The deadline's timer is unref'd (a real invocation has its socket keeping the process alive).
+    const keepAlive = setInterval(() => undefined, 50);
+    const result = await hanging.run('create', payload, { deadline: Deadline.after(400) }).finally(() => clearInterval(keepAlive));
+    assert.equal(result.success, false);
+    assert.match(String(result.output.error), /Timed out/);
+    assert.ok(Date.now() - started < 1_500, `${Date.now() - started} ms`);
   });
 });

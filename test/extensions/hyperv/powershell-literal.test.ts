@@ -62,14 +62,14 @@ describe('safe PowerShell literals', () => {
   it('hostile snapshot names only ever reach Checkpoint-VM as a name', async () => {
     await runPowerShell(host, "New-VM -Name 'vm' -NoVHD | Out-Null");
     for (const value of HOSTILE) {
-      const outcome = await run(snapshotScript('vm', value, 'create'));
+      const outcome = await run(snapshotScript({ name: 'vm' }, value, 'create'));
       assert.equal(outcome.exitCode, 0, `${value}: ${outcome.stdout}`);
       assert.deepEqual(new Set(outcome.commandsRun), new Set(['Get-VM', 'Get-VMSnapshot', 'Checkpoint-VM', 'ConvertTo-Json']), value);
     }
     assert.deepEqual(host.vms.find((vm) => vm.name === 'vm')!.checkpoints.map((checkpoint) => checkpoint.name), HOSTILE);
     for (const action of ['restore', 'delete'] as const) {
       for (const value of HOSTILE) {
-        const outcome = await run(snapshotScript('vm', value, action));
+        const outcome = await run(snapshotScript({ name: 'vm', legacyName: 'vm-legacy' }, value, action));
         assert.equal(outcome.exitCode, 0, value);
         assert.ok(!outcome.commandsRun.includes('Remove-VM') && !outcome.commandsRun.includes('Stop-Computer'), value);
       }
@@ -79,7 +79,7 @@ describe('safe PowerShell literals', () => {
 
   it('hostile VM names look up nothing and touch nothing', async () => {
     for (const value of HOSTILE) {
-      for (const script of [statusScript(value), powerScript(value, 'stop'), deleteScript(value, undefined), listSnapshotsScript(value)]) {
+      for (const script of [statusScript({ name: value }), powerScript({ name: value, legacyName: value }, 'stop'), deleteScript({ name: value, legacyName: `${value}x` }, undefined), listSnapshotsScript({ name: value })]) {
         const outcome = await run(script);
         assert.ok(!outcome.commandsRun.some((command) => ['Remove-VM', 'Stop-VM', 'Stop-Computer'].includes(command)), `${value}: ${outcome.commandsRun.join(',')}`);
       }

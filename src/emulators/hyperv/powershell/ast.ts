@@ -13,7 +13,18 @@ export type Statement =
   | { kind: 'throw'; value?: PipelineNode; pos: number }
   | { kind: 'exit'; value?: Expression; pos: number }
   | { kind: 'return'; value?: PipelineNode; pos: number }
-  | { kind: 'foreach'; variable: string; collection: PipelineNode; body: StatementList; pos: number };
+  | { kind: 'foreach'; variable: string; collection: PipelineNode; body: StatementList; pos: number }
+  | { kind: 'while'; condition: PipelineNode; body: StatementList; pos: number }
+  | { kind: 'for'; init?: Statement; condition?: PipelineNode; step?: Statement; body: StatementList; pos: number }
+  | { kind: 'break' | 'continue'; pos: number }
+  | { kind: 'function'; name: string; parameters: FunctionParameter[]; body: StatementList; pos: number };
+
+export interface FunctionParameter {
+  name: string;
+  /** `[switch]`, `[int]`, … when declared. */
+  typeName?: string;
+  defaultValue?: Expression;
+}
 
 export interface PipelineNode {
   kind: 'pipeline';
@@ -31,6 +42,15 @@ export interface CommandNode {
   pos: number;
   /** Source text of the command element, for error messages. */
   text: string;
+  /** `> $null`, `2> $null`, `2>&1`, `*> file`: which stream goes where. */
+  redirections: Redirection[];
+}
+
+export interface Redirection {
+  stream: 'output' | 'error' | 'all' | 'other';
+  /** `merge` = into the output stream (`2>&1`); otherwise an expression for the target (`$null` or a path). */
+  target: 'merge' | Expression;
+  append: boolean;
 }
 
 export type CommandArgument =

@@ -6,7 +6,7 @@
 import type { BoundParameters, CmdletDefinition, ErrorActionName, ParameterDefinition } from './cmdlet-types.ts';
 import { PowerShellRuntimeError, parameterBindingError } from './errors.ts';
 import { toInteger, toNumber } from './operations.ts';
-import { PsEnum, isTruthy, toPsString, typeNameOf } from './values.ts';
+import { PsEnum, isTruthy, toPsString } from './values.ts';
 import type { PsValue } from './values.ts';
 
 /** An argument after evaluation: parameter names are kept apart from values. */
@@ -237,7 +237,7 @@ export function bindParameters(cmdlet: CmdletDefinition, args: EvaluatedArgument
     .sort((a, b) => a.position! - b.position!);
   for (const value of positionals) {
     const parameter = positional.find(
-      (candidate) => !bound.has(candidate.name.toLowerCase()) && (allSets.length === 0 || setsOf(candidate).some((set) => candidates.includes(set))) && !(pipelineBound && candidate.fromPipeline && candidates.length > 1 && false),
+      (candidate) => !bound.has(candidate.name.toLowerCase()) && (allSets.length === 0 || setsOf(candidate).some((set) => candidates.includes(set))),
     );
     const collector = cmdlet.parameters.find((candidate) => candidate.remaining);
     if (!parameter && collector && bound.has(collector.name.toLowerCase())) {
@@ -306,8 +306,4 @@ function isMandatoryIn(parameter: ParameterDefinition, set: string, allSets: str
   if (allSets.length > 0 && !sets.includes(set)) return false;
   if (parameter.mandatory === true) return true;
   return parameter.mandatory.includes(set);
-}
-
-export function describeValue(value: PsValue): string {
-  return typeNameOf(value);
 }

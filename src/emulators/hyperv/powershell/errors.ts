@@ -41,16 +41,23 @@ export class ExitSignal extends Error {
   }
 }
 
-/** `return` leaves the current script block. */
-export class ReturnSignal extends Error {
-  override readonly name = 'ReturnSignal';
-  constructor() {
-    super('return');
+/** `break` / `continue` leave or restart the innermost loop. */
+export class LoopSignal extends Error {
+  override readonly name = 'LoopSignal';
+  pending: unknown[] = [];
+  constructor(readonly kind: 'break' | 'continue') {
+    super(kind);
   }
 }
 
-export function errorRecord(fields: ErrorRecordData): ErrorRecordData {
-  return fields;
+/** `return` leaves the current script block. */
+export class ReturnSignal extends Error {
+  override readonly name = 'ReturnSignal';
+  /** Output of the block up to and including `return <value>`. */
+  pending: unknown[] = [];
+  constructor() {
+    super('return');
+  }
 }
 
 export function commandNotFound(name: string): ErrorRecordData {
@@ -71,7 +78,6 @@ export function cmdletClass(cmdlet: string): string {
     const namespace = noun.startsWith('VHD') ? 'Microsoft.Vhd.PowerShell.Commands' : 'Microsoft.HyperV.PowerShell.Commands';
     return `${namespace}.${verb}${noun}`;
   }
-  if (noun === 'Item' || noun === 'Path' || noun === 'Content') return `Microsoft.PowerShell.Commands.${verb}${noun}Command`;
   return `Microsoft.PowerShell.Commands.${verb}${noun}Command`;
 }
 

@@ -4,12 +4,12 @@
  * tracks whether the last pipeline succeeded, which is what powershell.exe turns into its exit code.
  */
 import type { HyperVHost } from '../host-state.ts';
-import { recordCommand } from '../host-state.ts';
-import type { CommandNode, Expression, PipelineNode, Statement, StatementList } from './ast.ts';
+import { addFile, pathKey, recordCommand } from '../host-state.ts';
+import type { CommandNode, Expression, FunctionParameter, PipelineNode, Statement, StatementList } from './ast.ts';
 import { bindParameters, parseActionPreference } from './binder.ts';
 import type { EvaluatedArgument } from './binder.ts';
 import type { CmdletCall, CmdletDefinition, CmdletRuntime, ErrorActionName } from './cmdlet-types.ts';
-import { ExitSignal, PowerShellRuntimeError, ReturnSignal, commandNotFound } from './errors.ts';
+import { ExitSignal, LoopSignal, PowerShellRuntimeError, ReturnSignal, commandNotFound } from './errors.ts';
 import { formatForHost } from './format.ts';
 import { arithmetic, castValue, compare, formatOperator, getIndex, getMember, invokeMethod, invokeStatic, range, runtimeError, setIndex, setMember, toNumber } from './operations.ts';
 import type { MatchState } from './operations.ts';
@@ -44,7 +44,13 @@ export class Interpreter implements CmdletRuntime {
   readonly errors: EmittedError[] = [];
   readonly commandsRun: string[] = [];
   private stdout = '';
-  private readonly variables = new Map<string, PsValue>();
+  /** Variable scopes, global first; a function call pushes a scope of its own. */
+  private readonly scopes: Array<Map<string, PsValue>> = [new Map()];
+  private readonly functions = new Map<string, Extract<Statement, { kind: 'function' }>>();
+
+  private get variables(): Map<string, PsValue> {
+    return this.scopes[this.scopes.length - 1]!;
+  }
   private readonly dollarUnderscore: PsValue[] = [];
   private steps = 0;
   private callDepth = 0;
@@ -99,11 +105,17 @@ export class Interpreter implements CmdletRuntime {
     if (lower === '?') return this.lastSucceeded;
     if (lower === '_' || lower === 'psitem') return this.dollarUnderscore.length > 0 ? this.dollarUnderscore[this.dollarUnderscore.length - 1]! : null;
     if (lower.startsWith('env:')) return this.environment(lower.slice(4));
-    if (lower.startsWith('global:') || lower.startsWith('script:') || lower.startsWith('local:')) return this.getVariable(lower.slice(lower.indexOf(':') + 1));
-    return this.variables.get(lower);
+    if (lower.startsWith('global:') || lower.startsWith('script:')) return this.scopes[0]!.get(lower.slice(lower.indexOf(':') + 1));
+    if (lower.startsWith('local:')) return this.variables.get(lower.slice(6));
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const scope = this.scopes[i]!;
+      if (scope.has(lower)) return scope.get(lower);
+    }
+    return undefined;
   }
 
   setVariable(name: string, value: PsValue): void {
+    const scope = /^(global|script):/i.test(name) ? this.scopes[0]! : this.variables;
     const lower = name.toLowerCase().replace(/^(global|script|local):/, '');
     if (lower === 'null') return;
     if (AUTOMATIC_READONLY.has(lower) || lower === '?') {
@@ -111,10 +123,10 @@ export class Interpreter implements CmdletRuntime {
     }
     if (lower === 'erroractionpreference') {
       parseActionPreference(value, 'RuntimeException');
-      this.variables.set(lower, toPsString(value));
+      scope.set(lower, toPsString(value));
       return;
     }
-    this.variables.set(lower, value);
+    scope.set(lower, value);
   }
 
   private environment(name: string): PsValue {
@@ -151,11 +163,12 @@ export class Interpreter implements CmdletRuntime {
       }
       return this.lastSucceeded ? 0 : 1;
     } catch (error) {
-      if ((error instanceof ExitSignal || error instanceof PowerShellRuntimeError) && error.pending.length > 0) {
+      if (carriesOutput(error) && error.pending.length > 0) {
         this.appendStdout(formatForHost(error.pending as PsValue[]));
       }
       if (error instanceof ExitSignal) return error.exitCode;
-      if (error instanceof ReturnSignal) return this.lastSucceeded ? 0 : 1;
+      // `return`, or `break`/`continue` outside a loop, end the script (as PowerShell does).
+      if (error instanceof ReturnSignal || error instanceof LoopSignal) return this.lastSucceeded ? 0 : 1;
       if (error instanceof PowerShellRuntimeError) {
         this.emitError(error.record);
         return 1;
@@ -181,7 +194,7 @@ export class Interpreter implements CmdletRuntime {
           this.lastSucceeded = false;
           continue;
         }
-        if (error instanceof ExitSignal || error instanceof PowerShellRuntimeError) error.pending = [...output, ...error.pending];
+        if (carriesOutput(error)) error.pending = [...output, ...error.pending];
         throw error;
       }
     }
@@ -212,10 +225,35 @@ export class Interpreter implements CmdletRuntime {
         const collection = this.pipelineValue(statement.collection);
         for (const item of collection === null ? [] : enumerate(collection)) {
           this.setVariable(statement.variable, item);
-          output.push(...this.executeStatements(statement.body));
+          if (this.loopBody(statement.body, output) === 'break') break;
         }
         return output;
       }
+      case 'while': {
+        const output: PsValue[] = [];
+        // Every iteration ticks the step budget, so an endless loop ends with ExecutionBudgetExceeded.
+        while (isTruthy(this.pipelineValue(statement.condition))) {
+          this.tick();
+          if (this.loopBody(statement.body, output) === 'break') break;
+        }
+        return output;
+      }
+      case 'for': {
+        const output: PsValue[] = [];
+        if (statement.init) output.push(...this.executeStatement(statement.init));
+        while (statement.condition === undefined || isTruthy(this.pipelineValue(statement.condition))) {
+          this.tick();
+          if (this.loopBody(statement.body, output) === 'break') break;
+          if (statement.step) output.push(...this.executeStatement(statement.step));
+        }
+        return output;
+      }
+      case 'break':
+      case 'continue':
+        throw new LoopSignal(statement.kind);
+      case 'function':
+        this.functions.set(statement.name.toLowerCase(), statement);
+        return [];
       case 'try':
         return this.executeTry(statement);
       case 'throw': {
@@ -235,8 +273,26 @@ export class Interpreter implements CmdletRuntime {
         throw new ExitSignal(code | 0);
       }
       case 'return': {
-        throw new ReturnSignal();
+        const signal = new ReturnSignal();
+        if (statement.value) signal.pending = this.runPipeline(statement.value);
+        throw signal;
       }
+    }
+  }
+
+  /** Runs one loop iteration; `break`/`continue` in it (or in a nested block) end or skip it. */
+  private loopBody(body: StatementList, output: PsValue[]): 'break' | 'next' {
+    try {
+      output.push(...this.executeStatements(body));
+      return 'next';
+    } catch (error) {
+      if (error instanceof LoopSignal) {
+        output.push(...(error.pending as PsValue[]));
+        return error.kind === 'break' ? 'break' : 'next';
+      }
+      // Output of earlier iterations was already written when the script returns, exits or fails.
+      if (carriesOutput(error)) error.pending = [...output, ...error.pending];
+      throw error;
     }
   }
 
@@ -251,8 +307,8 @@ export class Interpreter implements CmdletRuntime {
       }
     } catch (error) {
       if (!(error instanceof PowerShellRuntimeError)) {
-        if (statement.finallyBody) output.push(...this.executeStatements(statement.finallyBody));
-        if (error instanceof ExitSignal) error.pending = [...output, ...error.pending];
+        const finallyOutput = statement.finallyBody ? this.executeStatements(statement.finallyBody) : [];
+        if (carriesOutput(error)) error.pending = [...output, ...error.pending, ...finallyOutput];
         throw error;
       }
       output.push(...(error.pending as PsValue[]));
@@ -269,7 +325,7 @@ export class Interpreter implements CmdletRuntime {
         this.lastSucceeded = true;
         output.push(...this.executeStatements(handler.body));
       } catch (inner) {
-        if (inner instanceof ExitSignal || inner instanceof PowerShellRuntimeError) inner.pending = [...output, ...inner.pending];
+        if (carriesOutput(inner)) inner.pending = [...output, ...inner.pending];
         throw inner;
       } finally {
         this.dollarUnderscore.pop();
@@ -349,6 +405,12 @@ export class Interpreter implements CmdletRuntime {
 
   private invokeCommand(command: CommandNode, input: PsValue[] | undefined): PsValue[] {
     const rawName = typeof command.name === 'string' ? command.name : toPsString(this.evaluate(command.name));
+    const userFunction = this.functions.get(rawName.toLowerCase());
+    if (userFunction) {
+      recordCommand(this.host, userFunction.name);
+      this.commandsRun.push(userFunction.name);
+      return this.invokeFunction(userFunction, command, input);
+    }
     const cmdlet = this.cmdlets.get(rawName.toLowerCase());
     recordCommand(this.host, cmdlet?.name ?? rawName);
     this.commandsRun.push(cmdlet?.name ?? rawName);
@@ -369,7 +431,21 @@ export class Interpreter implements CmdletRuntime {
         throw error;
       }
       const preference: ErrorActionName = binding.errorAction ?? parseActionPreference(this.getVariable('ErrorActionPreference') ?? 'Continue', 'RuntimeException');
+      const routes = this.resolveRedirections(command);
       const output: PsValue[] = [];
+      const errorVariable = binding.params.string('ErrorVariable');
+      const outVariable = binding.params.string('OutVariable');
+      const collectedErrors: PsValue[] = [];
+      // -ErrorVariable/-OutVariable are set even when the command fails; `+name` appends.
+      const publish = () => {
+        for (const [spec, values] of [[errorVariable, collectedErrors], [outVariable, output]] as const) {
+          if (spec === undefined) continue;
+          const append = spec.startsWith('+');
+          const name = append ? spec.slice(1) : spec;
+          const previous = append ? this.getVariable(name) : undefined;
+          this.setVariable(name, [...(previous === undefined || previous === null ? [] : enumerate(previous)), ...values]);
+        }
+      };
       let failed = false;
       const call: CmdletCall = {
         name: cmdlet.name,
@@ -386,10 +462,14 @@ export class Interpreter implements CmdletRuntime {
           failed = true;
           // PowerShell labels Write-Error's records with the caller's command line ("Write-Error \"x\" : x").
           const full: ErrorRecordData = { ...record, commandName: cmdlet.name === 'Write-Error' ? command.text : cmdlet.name };
+          collectedErrors.push(errorRecordObject(full));
+          if (preference === 'Stop') publish();
           if (preference === 'Stop') throw new PowerShellRuntimeError(full, 'script');
           if (preference === 'Ignore') return;
-          if (preference === 'SilentlyContinue') {
+          if (preference === 'SilentlyContinue' || routes.error !== undefined) {
             this.errorList.unshift(errorRecordObject(full));
+            if (routes.error === 'merge') output.push(errorRecordObject(full));
+            else if (typeof routes.error === 'string') this.writeToFile(routes.error, full.message);
             return;
           }
           this.emitError({ ...full, ...({ commandText: command.text } as object) });
@@ -408,17 +488,120 @@ export class Interpreter implements CmdletRuntime {
       }
       if (binding.whatIf) return [];
       cmdlet.invoke(call);
+      publish();
       if (failed) this.lastSucceeded = false;
+      if (routes.output === 'null') return [];
+      if (typeof routes.output === 'string') {
+        this.writeToFile(routes.output, formatForHost(output));
+        return [];
+      }
       return output;
     } finally {
       this.callDepth--;
     }
   }
 
+  /**
+   * Where a command's output and error streams go: `null` (discarded), `merge` (errors into the output, `2>&1`),
+   * a file path on the host, or undefined (the default streams).
+   */
+  private resolveRedirections(command: CommandNode): { output?: 'null' | string; error?: 'null' | 'merge' | string } {
+    const routes: { output?: 'null' | string; error?: 'null' | 'merge' | string } = {};
+    for (const redirection of command.redirections) {
+      let target: 'null' | 'merge' | string;
+      if (redirection.target === 'merge') target = 'merge';
+      else {
+        const value = this.evaluate(redirection.target);
+        target = value === null ? 'null' : toPsString(value);
+      }
+      if (redirection.stream === 'output' || redirection.stream === 'all') routes.output = target === 'merge' ? undefined : target;
+      if (redirection.stream === 'error' || redirection.stream === 'all') routes.error = target;
+    }
+    return routes;
+  }
+
+  private writeToFile(path: string, text: string): void {
+    const existing = this.host.files[pathKey(path)];
+    if (!existing) addFile(this.host, path, 0);
+    this.host.files[pathKey(path)]!.sizeBytes += Buffer.byteLength(text, 'utf16le');
+  }
+
   /** Statement-terminating errors become script-terminating under `Stop`. */
   private escalate(scope: 'statement' | 'script', preference: ErrorActionName | undefined): 'statement' | 'script' {
     const effective = preference ?? toPsString(this.getVariable('ErrorActionPreference') ?? 'Continue');
     return effective.toLowerCase() === 'stop' ? 'script' : scope;
+  }
+
+  /**
+   * Calls a script function: named arguments bind to parameters by (unambiguous prefix of) name, `[switch]`
+   * parameters take no value, the rest bind by position; unbound arguments land in `$args`, pipeline input in
+   * `$input`. The body runs in a scope of its own.
+   */
+  private invokeFunction(definition: Extract<Statement, { kind: 'function' }>, command: CommandNode, input: PsValue[] | undefined): PsValue[] {
+    if (++this.callDepth > MAX_CALL_DEPTH || this.scopes.length > MAX_CALL_DEPTH) {
+      this.callDepth--;
+      throw new PowerShellRuntimeError({ message: 'The script failed due to call depth overflow.', fullyQualifiedErrorId: 'CallDepthOverflow', category: 'InvalidOperation', exceptionType: 'System.Management.Automation.ScriptCallDepthException' }, 'script');
+    }
+    try {
+      const args = this.evaluateArguments(command);
+      const bound = new Map<string, PsValue>();
+      const positional: PsValue[] = [];
+      const isSwitch = (parameter: FunctionParameter) => parameter.typeName?.toLowerCase() === 'switch';
+      for (let i = 0; i < args.length; i++) {
+        const arg = args[i]!;
+        if (arg.kind === 'positional') {
+          positional.push(arg.value);
+          continue;
+        }
+        const matches = definition.parameters.filter((parameter) => parameter.name.toLowerCase().startsWith(arg.name.toLowerCase()));
+        const parameter = matches.find((candidate) => candidate.name.toLowerCase() === arg.name.toLowerCase()) ?? (matches.length === 1 ? matches[0] : undefined);
+        if (!parameter) {
+          throw new PowerShellRuntimeError(
+            { message: `A parameter cannot be found that matches parameter name '${arg.name}'.`, fullyQualifiedErrorId: `NamedParameterNotFound,${definition.name}`, category: 'InvalidArgument', exceptionType: 'System.Management.Automation.ParameterBindingException', commandName: definition.name },
+            'statement',
+          );
+        }
+        let value: PsValue = true;
+        if (arg.hasValue) value = arg.value ?? null;
+        else if (!isSwitch(parameter)) {
+          const next = args[i + 1];
+          if (!next || next.kind !== 'positional') {
+            throw new PowerShellRuntimeError(
+              { message: `Missing an argument for parameter '${parameter.name}'. Specify a parameter of type 'System.Object' and try again.`, fullyQualifiedErrorId: `MissingArgument,${definition.name}`, category: 'InvalidArgument', exceptionType: 'System.Management.Automation.ParameterBindingException', commandName: definition.name },
+              'statement',
+            );
+          }
+          value = next.value;
+          i++;
+        }
+        bound.set(parameter.name.toLowerCase(), value);
+      }
+      const scope = new Map<string, PsValue>();
+      this.scopes.push(scope);
+      try {
+        for (const parameter of definition.parameters) {
+          const key = parameter.name.toLowerCase();
+          let value: PsValue;
+          if (bound.has(key)) value = bound.get(key)!;
+          else if (!isSwitch(parameter) && positional.length > 0) value = positional.shift()!;
+          else if (parameter.defaultValue) value = this.evaluate(parameter.defaultValue);
+          else value = isSwitch(parameter) ? false : null;
+          scope.set(key, parameter.typeName && !isSwitch(parameter) && value !== null ? castValue(parameter.typeName, value) : isSwitch(parameter) ? isTruthy(value) : value);
+        }
+        scope.set('args', positional);
+        scope.set('input', input ?? []);
+        try {
+          return this.executeStatements(definition.body);
+        } catch (error) {
+          if (error instanceof ReturnSignal) return error.pending as PsValue[];
+          throw error;
+        }
+      } finally {
+        this.scopes.pop();
+      }
+    } finally {
+      this.callDepth--;
+    }
   }
 
   invokeScriptBlock(block: PsScriptBlock, dollarUnderscore: PsValue, args: PsValue[] = []): PsValue[] {
@@ -432,7 +615,7 @@ export class Interpreter implements CmdletRuntime {
     try {
       return this.executeStatements(block.node.body);
     } catch (error) {
-      if (error instanceof ReturnSignal) return [];
+      if (error instanceof ReturnSignal) return error.pending as PsValue[];
       throw error;
     } finally {
       this.dollarUnderscore.pop();
@@ -535,6 +718,11 @@ export class Interpreter implements CmdletRuntime {
     if (state.matches) this.variables.set('matches', state.matches);
     return result;
   }
+}
+
+/** Control-flow signals and errors that carry the output written before they unwound. */
+function carriesOutput(error: unknown): error is ExitSignal | ReturnSignal | LoopSignal | PowerShellRuntimeError {
+  return error instanceof ExitSignal || error instanceof ReturnSignal || error instanceof LoopSignal || error instanceof PowerShellRuntimeError;
 }
 
 function catchMatches(typeName: string, exceptionType: string): boolean {

@@ -32,7 +32,7 @@ type JsonNode = { kind: 'raw'; text: string } | { kind: 'array'; items: JsonNode
 function toJsonNode(value: PsValue, depth: number, maxDepth: number): JsonNode {
   if (value === null) return { kind: 'raw', text: 'null' };
   if (typeof value === 'string') return { kind: 'raw', text: jsonString(value) };
-  if (typeof value === 'number') return { kind: 'raw', text: Number.isFinite(value) ? formatNumber(value).replace('E+', 'E+') : jsonString(formatNumber(value)) };
+  if (typeof value === 'number') return { kind: 'raw', text: Number.isFinite(value) ? formatNumber(value) : jsonString(formatNumber(value)) };
   if (typeof value === 'boolean') return { kind: 'raw', text: value ? 'true' : 'false' };
   if (value instanceof PsEnum) return { kind: 'raw', text: String(value.value) };
   if (value instanceof PsDateTime) return { kind: 'raw', text: `"\\/Date(${value.date.getTime()})\\/"` };

@@ -4,7 +4,7 @@
  * Operator precedence follows about_Operator_Precedence (postfix > cast > comma > -not > .. > -f > * / % >
  * + - > comparison and bitwise > -and -or -xor).
  */
-import type { CommandArgument, CommandNode, Expression, PipelineElement, PipelineNode, Statement, StatementList } from './ast.ts';
+import type { CommandArgument, CommandNode, Expression, FunctionParameter, PipelineElement, PipelineNode, Redirection, Statement, StatementList } from './ast.ts';
 import { PowerShellParseError } from './errors.ts';
 import type { LexMode, Token } from './lexer.ts';
 import { Lexer, parseNumberLiteral } from './lexer.ts';
@@ -150,6 +150,21 @@ class Parser {
           return this.atStatementEnd() ? { kind: 'exit', pos } : { kind: 'exit', value: this.parseExpression(), pos };
         case 'foreach':
           return this.parseForeach(pos);
+        case 'while': {
+          this.expect('lparen', 'expression', "'(' after 'while'");
+          this.skipNewlines();
+          const condition = this.parsePipeline();
+          this.skipNewlines();
+          this.expect('rparen', 'expression', "closing ')' after expression in 'while' statement");
+          return { kind: 'while', condition, body: this.parseBlock(), pos };
+        }
+        case 'for':
+          return this.parseFor(pos);
+        case 'break':
+        case 'continue':
+          return { kind: keyword, pos };
+        case 'function':
+          return this.parseFunction(pos);
         default:
           throw new PowerShellParseError(`The '${keyword}' keyword is not supported by this PowerShell host.`, 'UnsupportedKeyword', pos);
       }
@@ -158,6 +173,14 @@ class Parser {
     if (start.type === 'variable') {
       const saved = this.pos;
       const target = this.parsePostfix(this.parsePrimary());
+      // `$i++` / `$i--` as a statement.
+      const after = this.lexer.skipTrivia(this.pos);
+      const pair = this.source.slice(after, after + 2);
+      if (pair === '++' || pair === '--') {
+        this.pos = after + 2;
+        const one: Statement = { kind: 'pipeline', pipeline: { kind: 'pipeline', elements: [{ kind: 'expression', expression: { kind: 'constant', value: 1 }, pos: after }], pos: after }, pos: after };
+        return { kind: 'assignment', target, operator: pair === '++' ? '+=' : '-=', value: one, pos };
+      }
       const op = this.peek();
       if (op.type === 'assign') {
         this.pos = op.end;
@@ -245,6 +268,77 @@ class Parser {
     return { kind: 'foreach', variable: variable.name, collection, body: this.parseBlock(), pos };
   }
 
+  /** `function Name [(params)] { [param(params)] body }`. */
+  private parseFunction(pos: number): Statement {
+    const nameToken = this.take('argument');
+    if (nameToken.type !== 'word' || !/^[\p{L}_][\p{L}\p{N}_-]*$/u.test(nameToken.text)) throw new PowerShellParseError('Missing name after function keyword.', 'MissingNameAfterKeyword', nameToken.pos);
+    let parameters: FunctionParameter[] = [];
+    if (this.peek().type === 'lparen') {
+      this.take();
+      parameters = this.parseParameterList();
+    }
+    this.skipNewlines();
+    this.expect('lbrace', 'expression', "'{' in function definition");
+    const saved = this.pos;
+    this.skipNewlines();
+    const head = this.peek('argument');
+    if (head.type === 'word' && head.text.toLowerCase() === 'param') {
+      this.pos = head.end;
+      this.expect('lparen', 'expression', "'(' after 'param'");
+      parameters = this.parseParameterList();
+    } else this.pos = saved;
+    const body = this.parseStatementList('rbrace');
+    this.expect('rbrace', 'expression', "closing '}' in function definition");
+    return { kind: 'function', name: nameToken.text, parameters, body, pos };
+  }
+
+  /** `[type]$name = default, …)` up to and including the closing parenthesis. */
+  private parseParameterList(): FunctionParameter[] {
+    const parameters: FunctionParameter[] = [];
+    for (;;) {
+      this.skipNewlines();
+      if (this.peek().type === 'rparen') {
+        this.take();
+        return parameters;
+      }
+      const typeName = this.peek().type === 'lbracket' ? this.readTypeName() : undefined;
+      const variable = this.take();
+      if (variable.type !== 'variable') throw new PowerShellParseError('Missing variable name in parameter list.', 'InvalidFunctionParameter', variable.pos);
+      let defaultValue: Expression | undefined;
+      const next = this.peek();
+      if (next.type === 'assign' && next.text === '=') {
+        this.pos = next.end;
+        defaultValue = this.parseExpression();
+      }
+      parameters.push({ name: variable.name, ...(typeName ? { typeName } : {}), ...(defaultValue ? { defaultValue } : {}) });
+      this.skipNewlines();
+      const separator = this.take();
+      if (separator.type === 'rparen') return parameters;
+      if (separator.type !== 'comma') throw new PowerShellParseError("Missing ')' in function parameter list.", 'MissingEndParenthesisInFunctionParameterList', separator.pos);
+    }
+  }
+
+  /** `for (init; condition; step) { … }`, each part optional. */
+  private parseFor(pos: number): Statement {
+    this.expect('lparen', 'expression', "'(' after 'for'");
+    const part = <T>(parse: () => T, closer: 'semi' | 'rparen'): T | undefined => {
+      this.skipNewlines();
+      const token = this.peek('argument');
+      if (token.type === closer) {
+        this.pos = token.end;
+        return undefined;
+      }
+      const value = parse();
+      this.skipNewlines();
+      this.expect(closer, 'expression', closer === 'semi' ? "';' in for statement" : "closing ')' in for statement");
+      return value;
+    };
+    const init = part(() => this.parseStatement(), 'semi');
+    const condition = part(() => this.parsePipeline(), 'semi');
+    const step = part(() => this.parseStatement(), 'rparen');
+    return { kind: 'for', ...(init ? { init } : {}), ...(condition ? { condition } : {}), ...(step ? { step } : {}), body: this.parseBlock(), pos };
+  }
+
   private parsePipeline(): PipelineNode {
     const first = this.peek('argument');
     const elements: PipelineElement[] = [this.parsePipelineElement()];
@@ -278,13 +372,19 @@ class Parser {
 
   private parseCommandArguments(name: string | Expression, pos: number): CommandNode {
     const args: CommandArgument[] = [];
+    const redirections: Redirection[] = [];
     for (;;) {
       const token = this.peek('argument');
       if (['newline', 'semi', 'pipe', 'rparen', 'rbrace', 'eof'].includes(token.type)) break;
       if (token.type === 'redirection') {
-        // Redirections (`2>&1`, `>$null`) are accepted and their target consumed; streams are not redirected.
         this.pos = token.end;
-        if (!token.text.includes('&')) this.parseArgumentValue();
+        const source = /^[*1-6]/.test(token.text) ? token.text[0]! : '1';
+        const stream = source === '1' ? 'output' : source === '2' ? 'error' : source === '*' ? 'all' : 'other';
+        if (token.text.includes('&')) {
+          redirections.push({ stream, target: 'merge', append: false });
+        } else {
+          redirections.push({ stream, target: this.parseSingleArgument(), append: token.text.includes('>>') });
+        }
         continue;
       }
       if (token.type === 'parameter') {
@@ -298,7 +398,7 @@ class Parser {
       }
       args.push({ kind: 'positional', value: this.parseArgumentValue() });
     }
-    return { kind: 'command', name, arguments: args, pos, text: this.source.slice(pos, this.pos).trim() };
+    return { kind: 'command', name, arguments: args, pos, text: this.source.slice(pos, this.pos).trim(), redirections };
   }
 
   /** One command argument: a bare word, a literal, a variable (with member access) or a comma list of them. */
