@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { runUntilSignalled } from './lifecycle.ts';
 
 /** Task time of the interactive emulator, so that a human watching the UI or the API sees tasks run. */
@@ -7,7 +7,8 @@ export const CLI_TASK_DURATION_MS = 300;
 function parseNonNegativeInteger(label: string, max: number) {
   return (value: string): number => {
     const number = Number(value);
-    if (!/^\d+$/.test(value) || number > max) throw new Error(`Invalid ${label} '${value}'`);
+    // InvalidArgumentError makes commander print one usage line instead of a stack trace.
+    if (!/^\d+$/.test(value) || number > max) throw new InvalidArgumentError(`Invalid ${label} '${value}'`);
     return number;
   };
 }
@@ -72,11 +73,16 @@ export function registerEmulateCommand(program: Command): void {
     .description('MAAS API 2.0 emulator (OAuth1, machines, allocate/deploy/release, power)')
     .option('--port <port>', 'port to listen on (0 = any free port)', parseNonNegativeInteger('port', 65535), 5240)
     .option('--machines <n>', 'number of Ready machines at start', parseNonNegativeInteger('machine count', 100_000), 4)
-    .option('--step-ms <ms>', 'time of each deploy/release/erase step', parseNonNegativeInteger('step time', 100_000), 2000)
+    .option('--step-ms <ms>', 'time of each deploy/release/erase step', parseNonNegativeInteger('step time', 3_600_000), 2_000)
     .option('--state <file>', 'load state from this file at start and save it there on exit')
     .action(async (options: { port: number; machines: number; stepMs: number; state?: string }) => {
       const { startMaasEmulator } = await import('../emulators/maas/index.ts');
-      const emulator = await startMaasEmulator({ port: options.port, machines: options.machines, stepMs: options.stepMs, stateFile: options.state });
+      let emulator;
+      try {
+        emulator = await startMaasEmulator({ port: options.port, machines: options.machines, stepMs: options.stepMs, stateFile: options.state });
+      } catch (error) {
+        fail(startFailure(error, options.port));
+      }
       await runUntilSignalled(emulator.readyInfo(), () => emulator.close());
     });
 }
