@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Orchestrator } from '../orchestrator/index.ts';
 import { createMetrics, type ExtorchMetrics } from '../metrics/registry.ts';
 import { computeCommands } from './commands/compute.ts';
+import { consoleCommands } from './commands/console.ts';
 import { extensionCommands } from './commands/extensions.ts';
 import { iamCommands } from './commands/iam.ts';
 import { infrastructureCommands } from './commands/infrastructure.ts';
@@ -28,6 +29,7 @@ export function createCommandRegistry(orchestrator: Orchestrator, authenticator:
     ...protocolCommands(authenticator),
     ...infrastructureCommands(orchestrator),
     ...computeCommands(orchestrator),
+    ...consoleCommands(orchestrator),
     ...extensionCommands(orchestrator),
     ...iamCommands(orchestrator),
   ]);

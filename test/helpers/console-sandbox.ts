@@ -36,9 +36,10 @@ export interface ConsoleSandbox {
   close(): Promise<void>;
 }
 
-export async function startConsoleSandbox(options: { maasMachines?: number } = {}): Promise<ConsoleSandbox> {
-  const consoleRoot = findConsoleRoot();
-  if (!consoleRoot || !existsSync(join(consoleRoot, 'index.html'))) throw new Error('The console is not built: run `npm run build` first');
+/** `serveConsole: false` starts the API alone (API tests need no built console). */
+export async function startConsoleSandbox(options: { maasMachines?: number; serveConsole?: boolean } = {}): Promise<ConsoleSandbox> {
+  const consoleRoot = options.serveConsole === false ? undefined : findConsoleRoot();
+  if (options.serveConsole !== false && (!consoleRoot || !existsSync(join(consoleRoot, 'index.html')))) throw new Error('The console is not built: run `npm run build` first');
   const dir = await mkdtemp(join(tmpdir(), 'extorch-console-'));
   const [proxmox, hyperv, maas] = await Promise.all([
     startProxmoxEmulator({ nodes: ['pve1'], taskDurationMs: 0 }),

@@ -201,6 +201,16 @@ describe('web console (Chromium)', { timeout: 110_000 }, () => {
     await screenshot(page, '06-instance-detail');
     await lifecycle('stop', 'Stopped');
     await lifecycle('start', 'Running');
+    // The console button: Proxmox hands out VNC details with a one-time ticket (no console proxy in extorch).
+    await page.locator('[data-testid=lifecycle-buttons] [data-action=console]').click();
+    const vnc = page.locator('[data-testid=console-dialog] [data-testid=console-vnc]');
+    await vnc.waitFor();
+    assert.match((await vnc.textContent()) ?? '', /vnc.*\d+\.\d+\.\d+\.\d+.*\d+/s);
+    assert.ok(((await page.locator('[data-testid=console-password]').textContent()) ?? '').length > 8);
+    await page.locator('[data-testid=console-dialog] [data-action=copy-password]').waitFor();
+    assert.match((await page.locator('[data-testid=console-dialog]').textContent()) ?? '', /expires after about 10 seconds/);
+    await screenshot(page, '06b-console-vnc');
+    await page.locator('[data-testid=console-dialog] [aria-label=Close]').click();
     const created = await runCustomAction('CreateSnapshot', { snap_name: 'before-upgrade', snap_description: 'taken from the console' });
     assert.match(created, /Snapshot created for i-\d+-\d+-VM in Proxmox/);
     assert.equal(await page.locator('[data-testid=action-outcome].outcome-success').count(), 1);
@@ -254,6 +264,16 @@ describe('web console (Chromium)', { timeout: 110_000 }, () => {
     await waitForState('Running');
     await lifecycle('stop', 'Stopped');
     await lifecycle('start', 'Running');
+    // The console button: MAAS hands out the machine's page in the MAAS UI, opened in a new tab (and linked).
+    const newTab = page.context().waitForEvent('page');
+    await page.locator('[data-testid=lifecycle-buttons] [data-action=console]').click();
+    const consoleLink = page.locator('[data-testid=console-dialog] [data-testid=console-url]');
+    await consoleLink.waitFor();
+    const href = (await consoleLink.getAttribute('href')) ?? '';
+    assert.ok(href.startsWith(new URL(sandbox.maas.endpoint).origin), href);
+    assert.match(href, /\/MAAS\/r\/machine\/[^/]+\/summary$/);
+    await (await newTab).close();
+    await page.locator('[data-testid=console-dialog] [aria-label=Close]').click();
     await open(page, '#/instances');
     await page.locator(row('instances-table', 'metal-1'), { hasText: 'Running' }).waitFor();
     assert.equal(await page.locator(row('instances-table', 'web-pve')).count(), 0, 'the expunged Proxmox instance is no longer listed');

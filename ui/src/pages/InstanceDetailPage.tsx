@@ -64,7 +64,10 @@ export function InstanceDetailPage({ id }: { id: string }) {
     setError('');
     try {
       const answer = await session.call('createConsoleEndpoint', { virtualmachineid: id });
-      setConsole((answer.consoleendpoint ?? answer) as ApiObject);
+      const endpoint = (answer.consoleendpoint ?? answer) as ApiObject;
+      // A direct console opens in a new tab; the dialog keeps a link in case the browser blocked the tab.
+      if (typeof endpoint.url === 'string') window.open(endpoint.url, '_blank', 'noopener,noreferrer');
+      setConsole(endpoint);
     } catch (failure) {
       setError((failure as Error).message);
     }
@@ -181,18 +184,47 @@ function InstanceEvents({ id }: { id: string }) {
 /** The console the extension returned: a direct URL to open, or the VNC connection details. */
 function ConsoleDialog({ endpoint, close }: { endpoint: ApiObject; close: () => void }) {
   const url = typeof endpoint.url === 'string' ? endpoint.url : undefined;
-  const vnc = (endpoint.websocket ?? endpoint) as ApiObject;
+  const vnc = (endpoint.websocket ?? {}) as ApiObject;
+  const password = typeof vnc.password === 'string' ? vnc.password : undefined;
+  const oneTime = vnc.passwordonetimeuseonly === true;
   return (
     <Modal title="Console" onClose={close} testId="console-dialog">
       {url ? (
         <p>
-          <a href={url} target="_blank" rel="noreferrer noopener">
+          <a href={url} target="_blank" rel="noreferrer noopener" data-testid="console-url">
             Open the console
-          </a>
+          </a>{' '}
+          (opened in a new tab)
         </p>
       ) : (
-        <DetailsList values={{ protocol: vnc.protocol ?? 'vnc', host: vnc.host, port: vnc.port, password: vnc.password, 'one-time password': vnc.passwordonetimeuseonly }} />
+        <>
+          <p>Connect a {String(vnc.protocol ?? 'vnc').toUpperCase()} client to the instance's console with these details.</p>
+          <DetailsList testId="console-vnc" values={{ protocol: vnc.protocol ?? 'vnc', host: vnc.host, port: vnc.port, 'one-time password': oneTime ? 'Yes' : 'No' }} />
+          {password !== undefined && (
+            <p>
+              Password: <code data-testid="console-password">{password}</code> <CopyButton text={password} />
+            </p>
+          )}
+          {oneTime && <p className="notice">The password is a one-time ticket: it is valid for one connection and expires after about 10 seconds (Proxmox). Ask for a new one if it has expired.</p>}
+        </>
       )}
     </Modal>
+  );
+}
+
+function CopyButton({ text }: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
+  }
+  return (
+    <button type="button" className="secondary" data-action="copy-password" onClick={() => void copy()}>
+      {copied ? 'Copied' : 'Copy'}
+    </button>
   );
 }
