@@ -16,7 +16,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    // Tool configuration files whose loaders require a default export.
+    files: ['eslint.config.js', 'ui/vite.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -11,6 +11,7 @@ import { isAllowed, pagingFrom, parseCommandParams, type CommandRegistry, type C
 import { bindParams, findControlCharacterParam, parseRequestParams, type RawParams } from './request-params.ts';
 import { parseCookies, SessionStore } from './sessions.ts';
 import { verifySignedRequest } from './signing.ts';
+import { registerConsole } from './console-static.ts';
 
 export const API_PATH = '/client/api';
 export const DEFAULT_API_PORT = 8080;
@@ -25,6 +26,8 @@ export interface ApiHttpServerOptions {
   logger: Logger;
   metrics: ExtorchMetrics;
   clock?: () => Date;
+  /** Directory of the built web console, served at `/` (none: API only). */
+  consoleRoot?: string;
 }
 
 export interface ApiHttpServer {
@@ -178,6 +181,7 @@ export function createApiHttpServer(options: ApiHttpServerOptions): ApiHttpServe
     void reply.header('Content-Type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+  if (options.consoleRoot) registerConsole(app, options.consoleRoot);
   app.setErrorHandler((error, request, reply) => {
     // Transport-level failures (oversized or unreadable bodies) still get CloudStack's error shape.
     const apiError = new ApiError(ApiErrorCode.malformedParameter, `Unable to read request: ${(error as Error).message}`);

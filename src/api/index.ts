@@ -6,3 +6,4 @@ export { createLogger } from './logger.ts';
 export { createMetrics } from '../metrics/registry.ts';
 export { instrumentExtension } from '../metrics/instrument.ts';
 export type { ExtorchMetrics } from '../metrics/registry.ts';
+export { findConsoleRoot } from './console-static.ts';

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Orchestrator } from '../orchestrator/index.ts';
 import { createMetrics, type ExtorchMetrics } from '../metrics/registry.ts';
 import { computeCommands } from './commands/compute.ts';
+import { consoleCommands } from './commands/console.ts';
 import { extensionCommands } from './commands/extensions.ts';
 import { iamCommands } from './commands/iam.ts';
 import { infrastructureCommands } from './commands/infrastructure.ts';
@@ -18,6 +19,8 @@ export interface ApiServerOptions {
   orchestrator: Orchestrator;
   logger?: Logger;
   metrics?: ExtorchMetrics;
+  /** Directory of the built web console (`findConsoleRoot()`), served at `/`; omitted: API only. */
+  consoleRoot?: string;
 }
 
 /** Every command the API serves, declared once (listApis is generated from this registry). */
@@ -26,6 +29,7 @@ export function createCommandRegistry(orchestrator: Orchestrator, authenticator:
     ...protocolCommands(authenticator),
     ...infrastructureCommands(orchestrator),
     ...computeCommands(orchestrator),
+    ...consoleCommands(orchestrator),
     ...extensionCommands(orchestrator),
     ...iamCommands(orchestrator),
   ]);
@@ -46,6 +50,7 @@ export function createApiServer(options: ApiServerOptions): ApiHttpServer {
     jobs: orchestratorJobs(options.orchestrator, (command, outcome) => metrics.jobOutcomes.inc({ command, outcome })),
     logger,
     metrics,
+    consoleRoot: options.consoleRoot,
   });
 }
 

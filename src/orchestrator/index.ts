@@ -9,3 +9,4 @@ export { isAdmin } from './caller.ts';
 export type * from './types.ts';
 export { ROLE_TYPES, ROLE_MASKS, ACCOUNT_TYPE_NUMBERS } from './types.ts';
 export type * from './services.ts';
+export type { InstanceConsole } from './lifecycle/console.ts';

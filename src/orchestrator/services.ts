@@ -1,4 +1,5 @@
 import type { Caller } from './caller.ts';
+import type { InstanceConsole } from './lifecycle/console.ts';
 import type {
   Account,
   AccountType,
@@ -428,6 +429,8 @@ export interface InstancesService {
   list(caller: Caller, filter?: InstanceFilter): Promise<Page<Instance>>;
   /** Replaces the visible details (keys starting with `External:` included). */
   updateDetails(caller: Caller, id: string, details: DetailMap): Promise<Instance>;
+  /** The console the instance's extension hands out (`getconsole`, orchestrator.md §8). */
+  console(caller: Caller, id: string): Promise<InstanceConsole>;
 }
 
 // ---------------------------------------------------------------- jobs, events, power sync

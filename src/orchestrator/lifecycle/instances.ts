@@ -21,6 +21,7 @@ import { KeyedMutex, KeyedSemaphore } from '../support/concurrency.ts';
 import { parseDetails, stringifyDetails } from '../support/json.ts';
 import { keywordPattern } from '../support/paging.ts';
 import type { DetailMap, GuestIpType, Instance, InstanceNic, InstanceState, Job, Page, PowerState } from '../types.ts';
+import { ConsoleOutputError, parseConsoleOutput, type InstanceConsole } from './console.ts';
 import { buildPayload, buildVirtualMachineTO, DEPLOY_VM_DETAIL, INTERNAL_DETAILS, parsePowerState, withExternalPrefix, type PayloadNic } from './payload.ts';
 
 type InstanceRow = Selectable<InstancesTable>;
@@ -56,6 +57,8 @@ const EVENT_TYPES: Readonly<Record<LifecycleOperation, string>> = {
 };
 
 const VNC_PASSWORD_BYTES = 16;
+/** Event of a console request; CloudStack records none, extorch does so that console access is audited. */
+const CONSOLE_EVENT = 'VM.CONSOLE';
 const HOST_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/;
 
 /** Everything needed to invoke an extension for one instance on one host. */
@@ -1065,6 +1068,37 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     const { payload } = await this.#payloadFor(target, caller, { name: action.name, details: action.details, parameters });
     const result = await this.#hostSlots.run(String(target.host.id), () => this.#runner.run(target.entry, action.name, payload, action.timeout));
     return { extension: target.extension, instanceName: instance.instance_name, result };
+  }
+
+  // ---------------------------------------------------------------- console (orchestrator.md §8)
+
+  /** Runs the extension's `getconsole` for an instance the caller may act on and reads its answer (§5.6). */
+  async console(caller: Caller, id: string): Promise<InstanceConsole> {
+    const instance = await this.#accessibleRow(caller, id);
+    if (instance.state !== 'Running' || instance.host_id === null) throw invalidParameter(`Instance ${instance.instance_name} is not running`, 'virtualmachineid');
+    const host = await this.#db.selectFrom('hosts').selectAll().where('id', '=', instance.host_id).executeTakeFirst();
+    if (!host) throw new OrchestratorError('unavailable', `Host of instance ${instance.instance_name} no longer exists`);
+    const registration = await this.#extensions.extensionOfCluster(host.cluster_id);
+    if (!registration || registration.extension.type !== 'Orchestrator' || registration.extension.state !== 'Enabled') {
+      throw new OrchestratorError('unavailable', `No enabled orchestrator extension found for the host: ${host.name}`);
+    }
+    const target = await this.#targetOnHost(instance, host.id);
+    const { payload } = await this.#payloadFor(target, caller);
+    const result = await this.#invoke(target, 'getconsole', payload);
+    const fail = async (message: string): Promise<never> => {
+      await this.#context.recordEvent(caller, { type: CONSOLE_EVENT, description: `Failed to get the console of ${instance.instance_name}: ${message}`, outcome: 'failure', resourceType: 'VirtualMachine', resourceId: instance.uuid });
+      throw new OrchestratorError('internal', message);
+    };
+    if (!result.success) return fail(failureMessage(`Failed to get console for VM ${instance.uuid}`, result, payload));
+    let answer: InstanceConsole;
+    try {
+      answer = parseConsoleOutput(result.output);
+    } catch (error) {
+      if (error instanceof ConsoleOutputError) return fail(error.message);
+      throw error;
+    }
+    await this.#context.recordEvent(caller, { type: CONSOLE_EVENT, description: `Opened a ${answer.protocol} console to instance ${instance.instance_name}`, outcome: 'success', resourceType: 'VirtualMachine', resourceId: instance.uuid });
+    return answer;
   }
 
   // ---------------------------------------------------------------- helpers
