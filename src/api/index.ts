@@ -1,0 +1,8 @@
+export { createApiServer, createCommandRegistry } from './server.ts';
+export type { ApiServerOptions } from './server.ts';
+export type { ApiHttpServer } from './http-server.ts';
+export { API_PATH, DEFAULT_API_PORT } from './http-server.ts';
+export { createLogger } from './logger.ts';
+export { createMetrics } from '../metrics/registry.ts';
+export { instrumentExtension } from '../metrics/instrument.ts';
+export type { ExtorchMetrics } from '../metrics/registry.ts';

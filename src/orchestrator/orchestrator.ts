@@ -1,0 +1,191 @@
+import { resolve } from 'node:path';
+import type { Extension } from '../contract/extension.ts';
+import type { DatabaseConfig } from '../store/config.ts';
+import { openDatabase, type OpenedDatabase } from '../store/database.ts';
+import { DEFAULT_LIFECYCLE_POLICY, DEFAULT_TIMINGS, silentLogger, type LifecyclePolicy, type ServiceContext } from './context.ts';
+import { EventsServiceImpl } from './events.ts';
+import { ExtensionRunner } from './extensions/runner.ts';
+import { ExtensionsServiceImpl } from './extensions/service.ts';
+import { IamServiceImpl } from './iam.ts';
+import { InfrastructureServiceImpl } from './infrastructure.ts';
+import { JobsServiceImpl } from './jobs.ts';
+import { InstancesServiceImpl } from './lifecycle/instances.ts';
+import { PowerSyncServiceImpl } from './power-sync.ts';
+import { SecretBox } from './support/crypto.ts';
+import { TemplatesServiceImpl } from './templates.ts';
+import type {
+  EventsService,
+  ExtensionsService,
+  IamService,
+  InfrastructureService,
+  InstancesService,
+  JobsService,
+  PowerSyncService,
+  TemplatesService,
+} from './services.ts';
+
+/** The in-built extensions run in-process; the coordinator wires the real ones from `src/extensions/*`. */
+export interface BuiltinExtensions {
+  readonly Proxmox?: Extension;
+  readonly HyperV?: Extension;
+  readonly MaaS?: Extension;
+}
+
+export interface Logger {
+  info(object: Record<string, unknown>, message?: string): void;
+  warn(object: Record<string, unknown>, message?: string): void;
+  error(object: Record<string, unknown>, message?: string): void;
+}
+
+/** Intervals of the background loops; 0 disables a loop (tests drive them by hand). */
+export interface OrchestratorTimings {
+  readonly powerSyncIntervalMs: number;
+  readonly hostHealthIntervalMs: number;
+  /** A Running/Starting/Stopping instance missing from reports for this long gets `PowerReportMissing`. */
+  readonly powerReportGraceMs: number;
+}
+
+export interface OrchestratorConfig {
+  readonly database: DatabaseConfig;
+  /** Key for AES-256-GCM encryption of secrets at rest: 32 bytes, or a passphrase (derived with scrypt). */
+  readonly secretsKey: string | Uint8Array;
+  /** Root of user-defined extension entry points (CloudStack's `/usr/share/cloudstack-management/extensions`). */
+  readonly extensionsRoot: string;
+  /** Root of payload files (`<dataRoot>/<extension name>/<uuid>.json`). */
+  readonly dataRoot: string;
+  readonly builtinExtensions?: BuiltinExtensions;
+  /** Milliseconds since the epoch; injectable for tests. */
+  readonly clock?: () => number;
+  readonly logger?: Logger;
+  readonly timings?: Partial<OrchestratorTimings>;
+  /** Password of the seeded `admin` user on a new database (CloudStack's default is `password`). */
+  readonly adminPassword?: string;
+  /** Timeouts, retries and concurrency bounds of extension invocations (defaults: `DEFAULT_LIFECYCLE_POLICY`). */
+  readonly policy?: Partial<Omit<LifecyclePolicy, 'attempts'>> & { readonly attempts?: Readonly<Record<string, number>> };
+}
+
+export interface Orchestrator {
+  readonly iam: IamService;
+  readonly infrastructure: InfrastructureService;
+  readonly extensions: ExtensionsService;
+  readonly templates: TemplatesService;
+  readonly instances: InstancesService;
+  readonly jobs: JobsService;
+  readonly events: EventsService;
+  readonly powerSync: PowerSyncService;
+  /** `sqlite` or `postgres`, for diagnostics only. */
+  readonly databaseDialect: 'sqlite' | 'postgres';
+  /** Waits for running jobs to settle, stops the loops and closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database (running migrations), seeds roles/admin/in-built extensions on first use, resolves or
+ * resumes jobs left in flight by a previous process, and starts the background loops.
+ */
+export async function createOrchestrator(config: OrchestratorConfig): Promise<Orchestrator> {
+  const store = await openDatabase(config.database);
+  try {
+    return await assemble(config, store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+async function assemble(config: OrchestratorConfig, store: OpenedDatabase): Promise<Orchestrator> {
+  const clock = config.clock ?? Date.now;
+  const timings: OrchestratorTimings = { ...DEFAULT_TIMINGS, ...config.timings };
+  const policy: LifecyclePolicy = { ...DEFAULT_LIFECYCLE_POLICY, ...config.policy, attempts: { ...DEFAULT_LIFECYCLE_POLICY.attempts, ...config.policy?.attempts } };
+  const nowIso = () => new Date(clock()).toISOString();
+  const events = new EventsServiceImpl({ db: store.db, nowIso });
+  const context: ServiceContext = {
+    db: store.db,
+    secrets: new SecretBox(config.secretsKey),
+    now: () => new Date(clock()),
+    nowIso,
+    logger: config.logger ?? silentLogger,
+    extensionsRoot: resolve(config.extensionsRoot),
+    dataRoot: resolve(config.dataRoot),
+    builtins: config.builtinExtensions ?? {},
+    timings,
+    policy,
+    recordEvent: async (caller, input) => {
+      await events.record(caller, input);
+    },
+  };
+  const jobs = new JobsServiceImpl(context);
+  const iam = new IamServiceImpl(context);
+  const extensions = new ExtensionsServiceImpl(context, jobs);
+  const infrastructure = new InfrastructureServiceImpl(context, extensions);
+  const templates = new TemplatesServiceImpl(context, extensions);
+  const instances = new InstancesServiceImpl(context, jobs, extensions, infrastructure, new ExtensionRunner(context.dataRoot));
+  const powerSync = new PowerSyncServiceImpl(context, instances);
+  extensions.setExecutor(instances);
+
+  await iam.seed(config.adminPassword ?? DEFAULT_ADMIN_PASSWORD);
+  await extensions.seed();
+  instances.systemCaller = await iam.systemCaller();
+  instances.resolveCaller = (userUuid) => iam.callerForUser(userUuid);
+
+  await infrastructure.checkHostHealth();
+  await instances.resumePending(await jobs.takeOverPending());
+
+  const loops = new BackgroundLoops(context.logger);
+  loops.every('host-health', timings.hostHealthIntervalMs, () => infrastructure.checkHostHealth());
+  loops.every('power-sync', timings.powerSyncIntervalMs, () => powerSync.syncAll());
+
+  return {
+    iam,
+    infrastructure,
+    extensions,
+    templates,
+    instances,
+    jobs,
+    events,
+    powerSync,
+    databaseDialect: store.dialect,
+    async close() {
+      await loops.stop();
+      await jobs.drain();
+      await store.close();
+    },
+  };
+}
+
+/** CloudStack's default password of the `admin` user on a new installation. */
+const DEFAULT_ADMIN_PASSWORD = 'password';
+
+/** Periodic background work that never overlaps itself and stops cleanly. */
+class BackgroundLoops {
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #running = new Set<Promise<unknown>>();
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  every(name: string, intervalMs: number, work: () => Promise<unknown>): void {
+    if (intervalMs <= 0) return;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      const run = work()
+        .catch((error: unknown) => this.#logger.error({ loop: name, error: error instanceof Error ? error.message : String(error) }, 'background loop failed'))
+        .finally(() => {
+          busy = false;
+          this.#running.delete(run);
+        });
+      this.#running.add(run);
+    }, intervalMs);
+    timer.unref();
+    this.#timers.push(timer);
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.#timers) clearInterval(timer);
+    await Promise.allSettled([...this.#running]);
+  }
+}
