@@ -14,7 +14,7 @@ import { defineExtension, type JsonObject } from '../src/contract/extension.ts';
 import type { Caller } from '../src/orchestrator/caller.ts';
 import { createOrchestrator, type Orchestrator } from '../src/orchestrator/orchestrator.ts';
 import type { DatabaseConfig } from '../src/store/config.ts';
-import { openDatabase } from '../src/store/database.ts';
+import { openDatabase, sql } from '../src/store/database.ts';
 import { SecretBox } from '../src/orchestrator/support/crypto.ts';
 import { writeTestExtension, TEST_EXTENSION_PATH } from '../test/helpers/test-extension.ts';
 
@@ -162,6 +162,8 @@ async function insertInstances(config: DatabaseConfig, count: number, known: Map
       });
       await store.db.insertInto('instances').values(rows).execute();
     }
+    // A running PostgreSQL has fresh statistics (autovacuum); after a bulk load they must be gathered.
+    if (store.dialect === 'postgres') await sql`analyze`.execute(store.db);
   } finally {
     await store.close();
   }

@@ -49,6 +49,13 @@ for (const backend of testDatabases()) {
       const expectedMac = `52:54:00:00:${Number(instance.instanceName.split('-')[2]).toString(16).padStart(2, '0')}:0a`;
       assert.equal(running.nics[0]?.macAddress, expectedMac, 'MAC returned by prepare persisted');
 
+      for (const filter of [{ hostId: infra.hostIds[0] }, { clusterId: infra.clusterId }, { extensionId: infra.extensionId }, { zoneId: infra.zoneId }, { keyword: 'WEB0' }, { templateId: infra.templateId }]) {
+        const found = await orchestrator.instances.list(admin, { listAll: true, ...filter });
+        assert.deepEqual(found.items.map((item) => item.id), [instance.id], JSON.stringify(filter));
+        assert.equal(found.count, 1);
+      }
+      assert.equal((await orchestrator.instances.list(admin, { listAll: true, hostId: 'no-such-host' })).count, 0);
+      assert.equal((await orchestrator.instances.list(admin, { listAll: true, state: 'Stopped' })).count, 0);
       const calls = await bed.extension.calls();
       assert.deepEqual(calls.map((call) => call.action), ['prepare', 'create']);
       for (const call of calls) {
