@@ -30,7 +30,12 @@ const option = (name: string, fallback: number) => {
 const DEPLOYS = option('deploys', 1000);
 const EXECUTABLE_DEPLOYS = option('executable-deploys', 100);
 const NODES = Array.from({ length: 10 }, (_, i) => `pve${i + 1}`);
-const CONCURRENT_DEPLOYS = 50;
+/**
+ * Deploys in flight at once. Every Proxmox creator asks `/cluster/nextid` for the lowest free VMID, so
+ * concurrent clones collide and retry (VMID_ALLOCATION in the extension); past ~8 in flight the retries
+ * dominate and some exhaust their attempts (see docs/performance.md).
+ */
+const CONCURRENT_DEPLOYS = option('concurrency', 8);
 const POSTGRES_URL = process.env.EXTORCH_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 let peakRss = 0;
@@ -59,16 +64,26 @@ async function startEmulatorProcess(): Promise<{ info: EmulatorInfo; stop(): Pro
   };
 }
 
-/** Back to the initial cluster (template on pve1, shared storage), between runs. */
-async function resetEmulator(info: EmulatorInfo): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const req = request(new URL('/_emulator/reset', info.url), { method: 'POST', rejectUnauthorized: false }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 || res.statusCode === 204 ? resolve() : reject(new Error(`reset: ${res.statusCode}`))));
+async function control(info: EmulatorInfo, method: string, path: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(`/_emulator/${path}`, info.url), { method, rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve(body ? (JSON.parse(body) as unknown) : undefined) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
     });
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Back to the initial cluster (template on pve1, shared storage), between runs. */
+async function resetEmulator(info: EmulatorInfo): Promise<void> {
+  await control(info, 'POST', 'reset');
+}
+
+/** Proxmox API requests served so far (the emulator's own counters), to report requests per deploy. */
+async function requestCount(info: EmulatorInfo): Promise<{ total: number; byRoute: Record<string, number> }> {
+  return (await control(info, 'GET', 'requests')) as { total: number; byRoute: Record<string, number> };
 }
 
 /** The real extension with `statuses` refused, so power sync falls back to per-instance `status`. */
@@ -212,8 +227,15 @@ try {
       const bed = await setUp(made.config, emulator.info, 'in-process', root, true);
       global.gc?.();
       peakRss = process.memoryUsage().rss;
+      const requestsBefore = await requestCount(emulator.info);
       const rate = await deployMany(bed, DEPLOYS);
-      report(`[${database.name}] deploy ${DEPLOYS} instances on 10 emulated Proxmox nodes (real extension in-process, zero task time): ${rate.toFixed(1)} instances/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`);
+      const requestsAfter = await requestCount(emulator.info);
+      const perDeploy = (requestsAfter.total - requestsBefore.total) / DEPLOYS;
+      report(`[${database.name}] deploy ${DEPLOYS} instances on 10 emulated Proxmox nodes (real extension in-process, zero task time, ${CONCURRENT_DEPLOYS} in flight): ${rate.toFixed(1)} instances/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB, ${perDeploy.toFixed(1)} Proxmox API requests per deploy`);
+      if (database === sqlite) {
+        const routes = Object.entries(requestsAfter.byRoute).map(([route, count]) => [route, (count - (requestsBefore.byRoute[route] ?? 0)) / DEPLOYS] as const).filter(([, count]) => count > 0).sort((a, b) => b[1] - a[1]);
+        console.log(`  requests per deploy by route: ${routes.map(([route, count]) => `${route} ${count.toFixed(2)}`).join('; ')}`);
+      }
 
       // Power sync over what was just deployed, with the real extension: statuses, then the status fallback.
       const timeSweep = async (orchestrator: Orchestrator) => {
