@@ -2,8 +2,7 @@
 // extorch server and the three emulators.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ClientApiError} from './clients.ts';
-import { pythonCsClient, type WorkflowClient } from './clients.ts';
+import { pythonCsClient, type ClientApiError, type WorkflowClient } from './clients.ts';
 import { startWorkflowBed, type WorkflowBed } from './harness.ts';
 import { createSharedInfrastructure, runDocumentedWorkflow, type SharedInfrastructure } from './workflow.ts';
 
