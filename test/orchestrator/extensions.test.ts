@@ -50,8 +50,9 @@ for (const backend of testDatabases()) {
       bob = await iam.login('bob', 'bob-pw');
     });
     after(async () => {
-      await bed.dispose();
-      await dispose();
+      // Also when `before` failed half-way: the database (schema) must not leak.
+      await bed?.dispose();
+      await dispose?.();
     });
 
     test('the in-built extensions are seeded as CloudStack seeds them', async () => {

@@ -17,8 +17,9 @@ for (const backend of testDatabases()) {
       infra = await provision(bed.orchestrator, bed.admin);
     });
     after(async () => {
-      await bed.dispose();
-      await dispose();
+      // Also when `before` failed half-way: the database (schema) must not leak.
+      await bed?.dispose();
+      await dispose?.();
     });
 
     test('admin login, roles, accounts, API keys with the secret encrypted at rest', async () => {

@@ -20,8 +20,9 @@ for (const backend of testDatabases()) {
       infra = await provision(bed.orchestrator, bed.admin);
     });
     after(async () => {
-      await bed.dispose();
-      await dispose();
+      // Also when `before` failed half-way: the database (schema) must not leak.
+      await bed?.dispose();
+      await dispose?.();
     });
 
     test('deploy runs prepare then create through the argv contract and ends Running', async () => {

@@ -27,8 +27,9 @@ for (const backend of testDatabases()) {
       vm2 = await deploy();
     });
     after(async () => {
-      await bed.dispose();
-      await dispose();
+      // Also when `before` failed half-way: the database (schema) must not leak.
+      await bed?.dispose();
+      await dispose?.();
     });
 
     const state = async (instance: Instance) => bed.orchestrator.instances.get(bed.admin, instance.id);
