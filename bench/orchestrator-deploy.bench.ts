@@ -1,0 +1,288 @@
+// Orchestrator figures with the real in-built Proxmox extension against the Proxmox emulator (issue 5 §5):
+//  1. deploy N instances across 10 emulated Proxmox nodes (zero task time): instances/s and peak RSS of the
+//     orchestrator process, on SQLite and on PostgreSQL (a real server when reachable, else PGlite);
+//  2. the same deploys with the in-built Proxmox extension run as the bundled executable (argv contract)
+//     versus in-process: ratio;
+//  3. one power-sync sweep over the deployed instances with the real extension: `statuses` versus the
+//     per-instance `status` fallback (ratio).
+// The emulator runs in its own process (`extorch emulate proxmox`), so the RSS is the orchestrator's alone.
+// Usage: npm run build && node --import tsx bench/orchestrator-deploy.bench.ts [--deploys 1000] [--executable-deploys 100]
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import type { Extension } from '../src/contract/extension.ts';
+import { proxmoxExtension } from '../src/extensions/proxmox/index.ts';
+import { createOrchestrator, type Caller, type Orchestrator } from '../src/orchestrator/index.ts';
+import { builtinExtensions, installBundledExecutables } from '../src/runtime/builtins.ts';
+import type { DatabaseConfig } from '../src/store/config.ts';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? Number(args[index + 1]) : fallback;
+};
+const DEPLOYS = option('deploys', 1000);
+const EXECUTABLE_DEPLOYS = option('executable-deploys', 100);
+const NODES = Array.from({ length: 10 }, (_, i) => `pve${i + 1}`);
+/**
+ * Deploys in flight at once. Every Proxmox creator asks `/cluster/nextid` for the lowest free VMID, so
+ * concurrent clones collide and retry (VMID_ALLOCATION in the extension); past ~8 in flight the retries
+ * dominate and some exhaust their attempts (see docs/performance.md).
+ */
+const CONCURRENT_DEPLOYS = option('concurrency', 8);
+const POSTGRES_URL = process.env.EXTORCH_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 10);
+sampler.unref();
+
+interface EmulatorInfo {
+  url: string;
+  user: string;
+  token: string;
+  secret: string;
+  nodes: string[];
+}
+
+async function startEmulatorProcess(): Promise<{ info: EmulatorInfo; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['dist/extorch.js', 'emulate', 'proxmox', '--port', '0', '--task-ms', '0', '--nodes', NODES.join(',')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
+  if (first.done) throw new Error('the Proxmox emulator did not start');
+  return {
+    info: JSON.parse(first.value as string) as EmulatorInfo,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function control(info: EmulatorInfo, method: string, path: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(`/_emulator/${path}`, info.url), { method, rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve(body ? (JSON.parse(body) as unknown) : undefined) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Back to the initial cluster (template on pve1, shared storage), between runs. */
+async function resetEmulator(info: EmulatorInfo): Promise<void> {
+  await control(info, 'POST', 'reset');
+}
+
+/** Proxmox API requests served so far (the emulator's own counters), to report requests per deploy. */
+async function requestCount(info: EmulatorInfo): Promise<{ total: number; byRoute: Record<string, number> }> {
+  return (await control(info, 'GET', 'requests')) as { total: number; byRoute: Record<string, number> };
+}
+
+/** The real extension with `statuses` refused, so power sync falls back to per-instance `status`. */
+function withoutStatuses(extension: Extension): Extension {
+  return {
+    name: extension.name,
+    actions: extension.actions.filter((action) => action !== 'statuses'),
+    defaultTimeoutSeconds: extension.defaultTimeoutSeconds,
+    run: (action, payload, options) =>
+      action.toLowerCase() === 'statuses' ? Promise.resolve({ success: false, output: { status: 'error', error: 'Invalid action' } }) : extension.run(action, payload, options),
+  };
+}
+
+interface Database {
+  readonly name: string;
+  make(): Promise<{ config: DatabaseConfig; dispose(): Promise<void> }>;
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const sqlite: Database = {
+  name: 'sqlite',
+  async make() {
+    const dir = await mkdtemp(join(tmpdir(), 'extorch-bench-db-'));
+    return { config: { kind: 'sqlite', file: join(dir, 'extorch.db') }, dispose: () => rm(dir, { recursive: true, force: true }) };
+  },
+};
+const postgres: Database = (await postgresReachable())
+  ? {
+      name: 'postgresql (server)',
+      async make() {
+        const schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+        return {
+          config: { kind: 'postgres', url: POSTGRES_URL, schema },
+          async dispose() {
+            const client = new pg.Client({ connectionString: POSTGRES_URL });
+            await client.connect();
+            await client.query(`drop schema if exists "${schema}" cascade`);
+            await client.end();
+          },
+        };
+      },
+    }
+  : {
+      name: 'postgresql (PGlite, no server reachable)',
+      async make() {
+        const instance = await PGlite.create();
+        return { config: { kind: 'pglite', instance }, dispose: () => instance.close() };
+      },
+    };
+
+interface Bed {
+  orchestrator: Orchestrator;
+  admin: Caller;
+  zoneId: string;
+  templateId: string;
+  offeringId: string;
+  networkId: string;
+  close(): Promise<void>;
+}
+
+async function setUp(database: DatabaseConfig, emulator: EmulatorInfo, mode: 'in-process' | 'executable' | 'no-statuses', root: string, provision: boolean): Promise<Bed> {
+  const extensionsRoot = join(root, 'extensions');
+  if (mode === 'executable') await installBundledExecutables(extensionsRoot, ['Proxmox']);
+  const builtins = mode === 'executable' ? builtinExtensions({ asExecutable: ['Proxmox'] }) : mode === 'no-statuses' ? { ...builtinExtensions(), Proxmox: withoutStatuses(proxmoxExtension) } : builtinExtensions();
+  const orchestrator = await createOrchestrator({
+    database,
+    secretsKey: 'bench-secrets-passphrase',
+    extensionsRoot,
+    dataRoot: join(root, 'data'),
+    builtinExtensions: builtins,
+    timings: { powerSyncIntervalMs: 0, hostHealthIntervalMs: 0 },
+  });
+  const admin = await orchestrator.iam.systemAdmin();
+  if (!provision) return { orchestrator, admin, zoneId: '', templateId: '', offeringId: '', networkId: '', close: () => orchestrator.close() };
+  const { infrastructure, templates, extensions } = orchestrator;
+  const extension = (await extensions.listExtensions(admin, { name: 'Proxmox' })).items[0]!;
+  await extensions.updateExtension(admin, extension.id, { state: 'Enabled' });
+  const zone = await infrastructure.createZone(admin, { name: 'bench', dns1: '8.8.8.8', internalDns1: '10.0.0.2' });
+  const pod = await infrastructure.createPod(admin, { name: 'pod', zoneId: zone.id });
+  const cluster = await infrastructure.addCluster(admin, { name: 'proxmox', zoneId: zone.id, podId: pod.id, hypervisor: 'External', extensionId: extension.id });
+  for (const node of emulator.nodes) {
+    await infrastructure.addHost(admin, {
+      zoneId: zone.id,
+      podId: pod.id,
+      clusterId: cluster.id,
+      hypervisor: 'External',
+      // Host URLs are unique per host; every node is reached through the one emulated API endpoint.
+      url: `${emulator.url}/${node}`,
+      name: node,
+      // The emulator runs in another process: its self-signed certificate is not at hand here.
+      externalDetails: { url: emulator.url, user: emulator.user, token: emulator.token, secret: emulator.secret, node, network_bridge: 'vmbr0', verify_tls_certificate: 'false' },
+    });
+  }
+  const offering = await infrastructure.createServiceOffering(admin, { name: 'tiny', displayText: 'tiny', cpuNumber: 1, cpuSpeed: 1000, memory: 512 });
+  const networkOffering = await infrastructure.createNetworkOffering(admin, { name: 'vlan', displayText: 'vlan', guestIpType: 'Isolated', specifyVlan: true });
+  const network = await infrastructure.createNetwork(admin, { name: 'net', zoneId: zone.id, networkOfferingId: networkOffering.id, vlan: 100, gateway: '10.10.0.1', netmask: '255.255.192.0' });
+  const template = await templates.registerTemplate(admin, { name: 'ubuntu', displayText: 'ubuntu', format: 'External', hypervisor: 'External', url: 'http://unused.invalid', zoneId: zone.id, extensionId: extension.id, externalDetails: { template_type: 'template', template_id: '9000' } });
+  return { orchestrator, admin, zoneId: zone.id, templateId: template.id, offeringId: offering.id, networkId: network.id, close: () => orchestrator.close() };
+}
+
+/** Deploys until `count` succeeded; failures (VMID collisions past the extension's retries) are counted, not fatal. */
+const failures: string[] = [];
+async function deployMany(bed: Bed, count: number): Promise<number> {
+  const started = performance.now();
+  let succeeded = 0;
+  let launched = 0;
+  const worker = async () => {
+    while (launched < count + failures.length && failures.length < count) {
+      launched += 1;
+      const { job } = await bed.orchestrator.instances.deploy(bed.admin, { zoneId: bed.zoneId, templateId: bed.templateId, serviceOfferingId: bed.offeringId, networkIds: [bed.networkId] });
+      const done = await bed.orchestrator.jobs.wait(bed.admin, job.id, 300_000);
+      if (done.status === 'succeeded') succeeded += 1;
+      else failures.push(JSON.stringify(done.error));
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENT_DEPLOYS }, worker));
+  return succeeded / ((performance.now() - started) / 1000);
+}
+
+const results: string[] = [];
+const report = (line: string) => {
+  results.push(line);
+  console.log(line);
+};
+
+const emulator = await startEmulatorProcess();
+try {
+  for (const database of [sqlite, postgres]) {
+    await resetEmulator(emulator.info);
+    const made = await database.make();
+    const root = await mkdtemp(join(tmpdir(), 'extorch-bench-'));
+    try {
+      const bed = await setUp(made.config, emulator.info, 'in-process', root, true);
+      global.gc?.();
+      peakRss = process.memoryUsage().rss;
+      const requestsBefore = await requestCount(emulator.info);
+      const rate = await deployMany(bed, DEPLOYS);
+      const requestsAfter = await requestCount(emulator.info);
+      const perDeploy = (requestsAfter.total - requestsBefore.total) / DEPLOYS;
+      report(`[${database.name}] deploy ${DEPLOYS} instances on 10 emulated Proxmox nodes (real extension in-process, zero task time, ${CONCURRENT_DEPLOYS} in flight): ${rate.toFixed(1)} instances/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB, ${perDeploy.toFixed(1)} Proxmox API requests per deploy`);
+      if (database === sqlite) {
+        const routes = Object.entries(requestsAfter.byRoute).map(([route, count]) => [route, (count - (requestsBefore.byRoute[route] ?? 0)) / DEPLOYS] as const).filter(([, count]) => count > 0).sort((a, b) => b[1] - a[1]);
+        console.log(`  requests per deploy by route: ${routes.map(([route, count]) => `${route} ${count.toFixed(2)}`).join('; ')}`);
+      }
+
+      // Power sync over what was just deployed, with the real extension: statuses, then the status fallback.
+      const timeSweep = async (orchestrator: Orchestrator) => {
+        const started = performance.now();
+        const reports = await orchestrator.powerSync.syncAll();
+        const seconds = (performance.now() - started) / 1000;
+        return { seconds, instances: reports.reduce((sum, r) => sum + Object.keys(r.states).length, 0), methods: [...new Set(reports.map((r) => r.method))].join(',') };
+      };
+      const bulk = await timeSweep(bed.orchestrator);
+      await bed.close();
+      const fallbackBed = await setUp(made.config, emulator.info, 'no-statuses', root, false);
+      const fallback = await timeSweep(fallbackBed.orchestrator);
+      await fallbackBed.close();
+      report(
+        `[${database.name}] power-sync sweep of ${bulk.instances} instances on 10 nodes (real extension): ${bulk.methods} ${bulk.seconds.toFixed(3)} s vs ${fallback.methods} fallback ${fallback.seconds.toFixed(3)} s (${fallback.instances} instances) → ${(fallback.seconds / bulk.seconds).toFixed(1)}×`,
+      );
+    } finally {
+      await made.dispose();
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+
+  // In-process versus the bundled executable, same database kind (SQLite), same emulator, same count.
+  const rates: Record<string, number> = {};
+  for (const mode of ['in-process', 'executable'] as const) {
+    await resetEmulator(emulator.info);
+    const made = await sqlite.make();
+    const root = await mkdtemp(join(tmpdir(), 'extorch-bench-'));
+    try {
+      const bed = await setUp(made.config, emulator.info, mode, root, true);
+      rates[mode] = await deployMany(bed, EXECUTABLE_DEPLOYS);
+      await bed.close();
+    } finally {
+      await made.dispose();
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+  report(
+    `[sqlite] deploy ${EXECUTABLE_DEPLOYS}: in-built Proxmox as bundled executable ${rates.executable!.toFixed(1)}/s vs in-process ${rates['in-process']!.toFixed(1)}/s → in-process is ${(rates['in-process']! / rates.executable!).toFixed(1)}× faster`,
+  );
+} finally {
+  await emulator.stop();
+}
+if (failures.length > 0) report(`${failures.length} deploys failed (retried with new instances), e.g. ${failures[0]}`);
+console.log('\nSummary');
+for (const line of results) console.log(line);
