@@ -64,3 +64,7 @@ await Promise.all(
     await chmod(outfile, 0o755);
   }),
 );
+
+// The web console (ui/, ADR 0080): a static single-page app that the API server serves at `/`.
+const { build: buildConsole } = await import('vite');
+await buildConsole({ configFile: 'ui/vite.config.ts' });

@@ -24,6 +24,7 @@ export function registerServeCommand(program: Command): void {
       const { createLogger } = await import('../api/logger.ts');
       const { ConfigError, loadServeConfig } = await import('../runtime/config.ts');
       const { startExtorchServer } = await import('../runtime/server.ts');
+      const { findConsoleRoot } = await import('../api/index.ts');
       let config;
       try {
         config = await loadServeConfig(options.config ? { file: options.config } : {});
@@ -32,6 +33,7 @@ export function registerServeCommand(program: Command): void {
       }
       // JSON logs on stdout (credential paths redacted by the API's logger).
       const logger = createLogger({ level: config.logLevel });
+      const consoleRoot = findConsoleRoot();
       let server;
       try {
         server = await startExtorchServer({
@@ -44,6 +46,7 @@ export function registerServeCommand(program: Command): void {
           hostHealthIntervalMs: config.hostHealthIntervalMs,
           executableBuiltins: config.executableBuiltins,
           logger,
+          ...(consoleRoot ? { consoleRoot } : {}),
           ...(config.adminPassword === undefined ? {} : { adminPassword: config.adminPassword }),
         });
       } catch (error) {
@@ -51,6 +54,6 @@ export function registerServeCommand(program: Command): void {
       }
       const running = server;
       const metricsUrl = new URL('/metrics', running.apiUrl).toString();
-      await runUntilSignalled({ msg: 'extorch serving', apiurl: running.apiUrl, metrics: metricsUrl, database: running.orchestrator.databaseDialect }, () => running.close());
+      await runUntilSignalled({ msg: 'extorch serving', apiurl: running.apiUrl, ...(running.uiUrl ? { ui: running.uiUrl } : {}), metrics: metricsUrl, database: running.orchestrator.databaseDialect }, () => running.close());
     });
 }

@@ -27,11 +27,15 @@ export interface ExtorchServerConfig {
   readonly logger?: Logger;
   /** Process metrics (CPU, memory, event loop) on /metrics; off in tests that start many servers. */
   readonly defaultMetrics?: boolean;
+  /** Directory of the built web console (`findConsoleRoot()`), served at `/`; absent: API only. */
+  readonly consoleRoot?: string;
 }
 
 export interface RunningExtorch {
   /** `http://host:port/client/api` */
   readonly apiUrl: string;
+  /** `http://host:port/` when the web console is served. */
+  readonly uiUrl?: string;
   readonly orchestrator: Orchestrator;
   readonly metrics: ExtorchMetrics;
   readonly logger: Logger;
@@ -57,7 +61,12 @@ export async function startExtorchServer(config: ExtorchServerConfig): Promise<R
     ...(config.adminPassword === undefined ? {} : { adminPassword: config.adminPassword }),
   });
   const sweeps = new SweepLoop(orchestrator, metrics, logger, config.powerSyncIntervalMs);
-  const api = createApiServer({ orchestrator, logger: logger.child({ component: 'api' }), metrics });
+  const api = createApiServer({
+    orchestrator,
+    logger: logger.child({ component: 'api' }),
+    metrics,
+    ...(config.consoleRoot ? { consoleRoot: config.consoleRoot } : {}),
+  });
   let apiUrl: string;
   try {
     apiUrl = await api.listen(config.listen.port, config.listen.host);
@@ -68,6 +77,7 @@ export async function startExtorchServer(config: ExtorchServerConfig): Promise<R
   }
   return {
     apiUrl,
+    ...(config.consoleRoot ? { uiUrl: new URL('/', apiUrl).href } : {}),
     orchestrator,
     metrics,
     logger,

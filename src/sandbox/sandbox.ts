@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { findConsoleRoot } from '../api/index.ts';
 import { startExtorchServer, type RunningExtorch } from '../runtime/server.ts';
 import type { BuiltinName } from '../runtime/builtins.ts';
 import { INTERACTIVE_TIMING, startSandboxEmulators, type EmulatorTiming, type SandboxEmulators } from './emulators.ts';
@@ -24,7 +25,7 @@ export interface SandboxInfo {
   readonly secretkey: string;
   readonly username: string;
   readonly password: string;
-  /** URL of the web UI, when one is served (see `SandboxOptions.uiUrl`). */
+  /** URL of the web console, when it is built (`npm run build`) and served. */
   readonly ui?: string;
 }
 
@@ -39,11 +40,8 @@ export interface SandboxOptions {
   readonly executableBuiltins?: readonly BuiltinName[];
   readonly logger?: Logger;
   readonly defaultMetrics?: boolean;
-  /**
-   * Hook for the web UI: given the running server, returns the UI's URL (after mounting it), which then
-   * appears as `ui` in sandbox.json. Absent = no UI.
-   */
-  readonly uiUrl?: (server: RunningExtorch) => Promise<string | undefined>;
+  /** Serve the built web console at `/` (default true; it is served only when `ui/dist` exists). */
+  readonly serveConsole?: boolean;
 }
 
 export interface RunningSandbox {
@@ -77,6 +75,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   await mkdir(directory, { recursive: true, mode: 0o700 });
   const secretsKey = await sandboxSecretsKey(directory);
   const emulators = await startSandboxEmulators({ stateDirectory: directory, timing: options.timing ?? INTERACTIVE_TIMING });
+  const consoleRoot = options.serveConsole === false ? undefined : findConsoleRoot();
   let server: RunningExtorch | undefined;
   try {
     server = await startExtorchServer({
@@ -91,11 +90,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       ...(options.executableBuiltins ? { executableBuiltins: options.executableBuiltins } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.defaultMetrics === undefined ? {} : { defaultMetrics: options.defaultMetrics }),
+      ...(consoleRoot ? { consoleRoot } : {}),
     });
     const inventory = await seedSandbox(server.orchestrator, emulators);
     const admin = await server.orchestrator.iam.systemAdmin();
     const keys = (await server.orchestrator.iam.getUserKeys(admin, admin.userId)) ?? (await server.orchestrator.iam.registerUserKeys(admin, admin.userId));
-    const ui = options.uiUrl ? await options.uiUrl(server) : undefined;
+    const ui = server.uiUrl;
     const info: SandboxInfo = { apiurl: server.apiUrl, apikey: keys.apiKey, secretkey: keys.secretKey, username: SANDBOX_ADMIN.username, password: SANDBOX_ADMIN.password, ...(ui ? { ui } : {}) };
     await writeInfoFile(directory, info);
     const running = server;

@@ -14,7 +14,8 @@ import { SANDBOX_INFO_FILE, startSandbox, type RunningSandbox } from '../../src/
 import { SANDBOX_NAMES } from '../../src/sandbox/seed.ts';
 import { pythonCsClient, type Json, type WorkflowClient } from './clients.ts';
 
-const INFO_KEYS = ['apiurl', 'apikey', 'secretkey', 'username', 'password'];
+// `ui` is there because `npm test` builds the web console before the tests run.
+const INFO_KEYS = ['apiurl', 'apikey', 'secretkey', 'username', 'password', 'ui'];
 
 async function counts(client: WorkflowClient): Promise<Record<string, number>> {
   const count = async (command: string, params: Record<string, string> = {}) => Number((await client.sync(command, params)).count ?? 0);
@@ -90,8 +91,8 @@ describe('extorch sandbox', () => {
 
   it('`extorch sandbox --json --port 0` prints the connection object as its first stdout line and stops on SIGTERM', async () => {
     const cliDirectory = await mkdtemp(join(tmpdir(), 'extorch-sandbox-cli-'));
+    const child = spawn(process.execPath, ['dist/extorch.js', 'sandbox', '--json', '--port', '0', '--dir', cliDirectory], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      const child = spawn(process.execPath, ['dist/extorch.js', 'sandbox', '--json', '--port', '0', '--dir', cliDirectory], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -100,6 +101,10 @@ describe('extorch sandbox', () => {
       const info = JSON.parse(first.value as string) as Json;
       assert.deepEqual(Object.keys(info).sort(), [...INFO_KEYS].sort());
       assert.match(String(info.apiurl), /^http:\/\/127\.0\.0\.1:\d+\/client\/api$/);
+      assert.equal(info.ui, new URL('/', String(info.apiurl)).href);
+      const page = await fetch(String(info.ui));
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<div id="root">|<script type="module"/);
       assert.deepEqual(JSON.parse(await readFile(join(cliDirectory, SANDBOX_INFO_FILE), 'utf8')), info);
       const client = await pythonCsClient(String(info.apiurl), { apiKey: String(info.apikey), secretKey: String(info.secretkey) });
       assert.equal((await client.sync('listClusters')).count, 3);
@@ -109,6 +114,8 @@ describe('extorch sandbox', () => {
       assert.equal(await exited, 0);
       assert.ok(existsSync(join(cliDirectory, EMULATOR_STATE_FILES.proxmox)), 'emulator state saved on exit');
     } finally {
+      // A failed assertion must not leave the sandbox running (the test would hang until its timeout).
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await rm(cliDirectory, { recursive: true, force: true });
     }
   });
