@@ -9,6 +9,13 @@ import { customActionResponse, customActionResultResponse, extensionResponse } f
 import type { ExtensionInfo } from '../../orchestrator/index.ts';
 import { listed, listOptions, single, SUCCESS } from './shared.ts';
 
+/** The extension ↔ resource pair that register/unregister/updateRegisteredExtension all address. */
+const resourceBindingParams = {
+  extensionid: uuidParam({ description: 'ID of the extension', required: true }),
+  resourceid: stringParam({ description: 'ID of the resource the extension is registered with', required: true }),
+  resourcetype: stringParam({ description: 'Type of the resource', required: true }),
+};
+
 const DETAIL_VIEWS = ['all', 'resource', 'external', 'min'] as const;
 
 /** listExtensions `details`: `resource` shows resources[], `external` shows details{}, `all` both, `min` neither. */
@@ -130,9 +137,7 @@ export function extensionCommands(orchestrator: Orchestrator): AnyCommand[] {
       since: '4.21.0',
       roles: ADMIN_ONLY,
       params: {
-        extensionid: uuidParam({ description: 'ID of the extension', required: true }),
-        resourceid: stringParam({ description: 'ID of the resource to register the extension with', required: true }),
-        resourcetype: stringParam({ description: 'Type of the resource', required: true }),
+        ...resourceBindingParams,
         details: mapParam({ description: 'Details in key/value pairs using format details[i].keyname=keyvalue. Example: details[0].endpoint.url=urlvalue' }),
       },
       response: extensionResponse.fields,
@@ -152,9 +157,7 @@ export function extensionCommands(orchestrator: Orchestrator): AnyCommand[] {
       since: '4.21.0',
       roles: ADMIN_ONLY,
       params: {
-        extensionid: uuidParam({ description: 'ID of the extension', required: true }),
-        resourceid: stringParam({ description: 'ID of the resource to register the extension with', required: true }),
-        resourcetype: stringParam({ description: 'Type of the resource', required: true }),
+        ...resourceBindingParams,
       },
       response: extensionResponse.fields,
       async handler(p, { principal }) {
@@ -172,9 +175,7 @@ export function extensionCommands(orchestrator: Orchestrator): AnyCommand[] {
       since: '4.23.0',
       roles: ADMIN_ONLY,
       params: {
-        extensionid: uuidParam({ description: 'ID of the extension', required: true }),
-        resourceid: stringParam({ description: 'ID of the resource', required: true }),
-        resourcetype: stringParam({ description: 'Type of the resource', required: true }),
+        ...resourceBindingParams,
         details: mapParam({ description: 'Details in key/value pairs using format details[i].keyname=keyvalue. Example: details[0].endpoint.url=urlvalue' }),
         cleanupdetails: booleanParam({ description: 'Optional boolean field, which indicates if details should be cleaned up or not' }),
       },
