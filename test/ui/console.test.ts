@@ -333,7 +333,10 @@ describe('web console (Chromium)', { timeout: 110_000 }, () => {
     await fill(page, dialog, { timeout: '45', role_User: false });
     await page.locator(`${dialog} [data-testid=submit]`).click();
     await page.locator(dialog).waitFor({ state: 'detached' });
-    const edited = (await page.locator(row('custom-actions-table', 'TagVM')).textContent()) ?? '';
+    // The dialog closes before the list is fetched again: wait for the edited row, not just any row.
+    const editedRow = page.locator(row('custom-actions-table', 'TagVM'), { hasText: '45' });
+    await editedRow.waitFor();
+    const edited = (await editedRow.textContent()) ?? '';
     assert.match(edited, /45/);
     assert.doesNotMatch(edited, /User/);
     await page.locator(`${row('custom-actions-table', 'TagVM')} [data-action=delete]`).click();
