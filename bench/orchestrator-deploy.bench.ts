@@ -51,7 +51,9 @@ interface EmulatorInfo {
 }
 
 async function startEmulatorProcess(): Promise<{ info: EmulatorInfo; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['dist/extorch.js', 'emulate', 'proxmox', '--port', '0', '--task-ms', '0', '--nodes', NODES.join(',')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // EXTORCH_BENCH_EMULATOR_NODE_ARGS (e.g. `--cpu-prof`) profiles the emulator's side of the run.
+  const nodeArgs = (process.env.EXTORCH_BENCH_EMULATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/extorch.js', 'emulate', 'proxmox', '--port', '0', '--task-ms', '0', '--nodes', NODES.join(',')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const first = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
   if (first.done) throw new Error('the Proxmox emulator did not start');
   return {

@@ -10,9 +10,11 @@ const IN_PROCESS_DEPLOYS = 17;
 const SPAWNED_DEPLOYS = 3;
 
 /**
- * 20 parallel deploys (prepare + create) from one template on a two-node cluster: `prepare` hands every one
- * the same VMID hint, so creates collide and must re-allocate. Foreign VMs seeded around the hinted ids must
- * survive: no invocation may delete a VM it did not create.
+ * 20 parallel deploys (prepare + create) from one template on a two-node cluster. Prepares in this process
+ * hold the VMIDs they hand out, so they never share one; the spawned prepares (other processes, as several
+ * orchestrators or CloudStack would run them) are all handed the lowest unused id, so their creates collide and
+ * must re-allocate. Foreign VMs seeded around the hinted ids must survive: no invocation may delete a VM it did
+ * not create.
  */
 describe('Proxmox extension under concurrent deploys', () => {
   let harness: EmulatorHarness;
@@ -46,25 +48,38 @@ describe('Proxmox extension under concurrent deploys', () => {
       return { uuid, index, payload, spawned: index >= IN_PROCESS_DEPLOYS };
     });
 
-    // CloudStack runs prepare, merges proxmox_vmid, then create; all twenty at once.
-    const outcomes = await Promise.all(
+    // CloudStack runs prepare, merges proxmox_vmid, then create. All prepares first, all at once, so that no
+    // VM exists yet while the ids are handed out; then all creates at once.
+    const prepared = await Promise.all(
       deploys.map(async (deploy) => {
-        const prepared = await inProcess('prepare', deploy.payload);
-        assert.equal(prepared.success, true, JSON.stringify(prepared.output));
-        const hint = (prepared.output['details'] as Record<string, string>)['proxmox_vmid']!;
-        const merged = withPreparedVmid(deploy.payload, hint);
+        if (deploy.spawned) {
+          const result = await runExecutable('prepare', deploy.payload, 60);
+          assert.equal(result.exitCode, 0, JSON.stringify(result.json));
+          return { ...deploy, hint: (result.json['details'] as Record<string, string>)['proxmox_vmid']! };
+        }
+        const result = await inProcess('prepare', deploy.payload);
+        assert.equal(result.success, true, JSON.stringify(result.output));
+        return { ...deploy, hint: (result.output['details'] as Record<string, string>)['proxmox_vmid']! };
+      }),
+    );
+    const inProcessHints = prepared.filter((deploy) => !deploy.spawned).map((deploy) => deploy.hint);
+    assert.equal(new Set(inProcessHints).size, IN_PROCESS_DEPLOYS, `prepares in one process never share an id: ${inProcessHints.join(',')}`);
+    for (const seeded of foreign) assert.ok(!inProcessHints.includes(String(seeded.vmid)), `VMID ${seeded.vmid} of a foreign VM is never handed out`);
+    const hints = new Set(prepared.map((deploy) => deploy.hint));
+    assert.ok(hints.size < prepared.length, 'prepares in other processes were handed ids this process holds (nextid reserves nothing)');
+
+    const outcomes = await Promise.all(
+      prepared.map(async (deploy) => {
+        const merged = withPreparedVmid(deploy.payload, deploy.hint);
         if (deploy.spawned) {
           const result = await runExecutable('create', merged, 120);
           assert.equal(result.stderr, '');
-          return { ...deploy, hint, success: result.exitCode === 0, output: result.json };
+          return { ...deploy, success: result.exitCode === 0, output: result.json };
         }
         const result = await inProcess('create', merged);
-        return { ...deploy, hint, success: result.success, output: result.output };
+        return { ...deploy, success: result.success, output: result.output };
       }),
     );
-
-    const hints = new Set(outcomes.map((outcome) => outcome.hint));
-    assert.ok(hints.size < outcomes.length, 'prepare handed out colliding hints, as nextid reserves nothing');
 
     const vms = await harness.vms();
     for (const outcome of outcomes) {

@@ -137,10 +137,28 @@ export function cpuCount(vm: VmRecord): number {
   return Number(vm.config.sockets ?? 1) * Number(vm.config.cores ?? 1);
 }
 
+/**
+ * Sizes of drive values already seen. Clones share their drive strings, and parsing them for every VM of every
+ * `/cluster/resources` answer was most of the emulator's time in deploy benchmarks (the listing grows with the
+ * cluster). Bounded: cleared when full.
+ */
+const DRIVE_SIZE_MEMO = { maxEntries: 10_000 } as const;
+const driveSizes = new Map<string, number | null>();
+
+function diskSizeBytes(key: string, value: string): number | null {
+  const memoKey = `${key}\u0000${value}`;
+  const known = driveSizes.get(memoKey);
+  if (known !== undefined) return known;
+  const size = isDriveKey(key) && diskVolume(key, value) !== undefined ? parseSizeBytes(parsePropertyString(value, DRIVE_FORMAT).size) : null;
+  if (driveSizes.size >= DRIVE_SIZE_MEMO.maxEntries) driveSizes.clear();
+  driveSizes.set(memoKey, size);
+  return size;
+}
+
 export function bootDiskBytes(vm: VmRecord): number {
   for (const [key, value] of Object.entries(vm.config)) {
-    if (!isDriveKey(key) || diskVolume(key, value) === undefined) continue;
-    return parseSizeBytes(parsePropertyString(value, DRIVE_FORMAT).size);
+    const size = diskSizeBytes(key, value);
+    if (size !== null) return size;
   }
   return 0;
 }

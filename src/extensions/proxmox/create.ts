@@ -10,14 +10,15 @@ import { runSaga, type Saga } from '../../contract/saga.ts';
 import { destroyVm } from './lifecycle.ts';
 import { ownershipDescription, ownershipFromConfig, ownershipFromTags, qemuGuests, tagsForInstance } from './ownership.ts';
 import type { CreateSpec, HostSettings, InstanceIdentity, NicSpec } from './settings.ts';
+import { allocateVmid, type VmidReservations } from './vmids.ts';
 
 /**
- * `create` as a saga: allocate (clone or create) → configure CPU/memory/tags → NICs → start. The undo of the
+ * `create` as a saga: allocate (clone or create) → configure CPU/memory/tags and NICs (one update) → start. The undo of the
  * allocation is registered the moment Proxmox accepted it, and removes only that VM, after checking it still
  * carries this instance's marks.
  */
 
-/** How a taken VMID hint is replaced: a fresh `/cluster/nextid` per attempt, with jitter between attempts. */
+/** How a VMID found taken (by a creator in another process) is replaced: a fresh allocation per attempt, with jitter between attempts. */
 export const VMID_ALLOCATION = { maxAttempts: 8, retryDelayMs: { min: 10, max: 150 } } as const;
 
 /** Time kept back from the invocation's deadline so a failed create can still remove what it made. */
@@ -96,6 +97,7 @@ async function allocateVm(
   identity: InstanceIdentity,
   spec: CreateSpec,
   resources: readonly ClusterVmResource[],
+  reservations: VmidReservations,
 ): Promise<Allocation> {
   const { source } = spec;
   let templateNode = host.node;
@@ -134,34 +136,47 @@ async function allocateVm(
     });
   };
 
+  const taken = new Set<number>();
   for (let attempt = 1; ; attempt += 1) {
-    const vmid = attempt === 1 && identity.vmidHint !== undefined ? identity.vmidHint : await forward.nextId();
-    let upid: string;
+    let vmid: number;
+    if (attempt === 1 && identity.vmidHint !== undefined) {
+      vmid = identity.vmidHint;
+      reservations.hold(vmid);
+    } else {
+      vmid = await allocateVmid(forward, reservations, taken);
+    }
     try {
-      upid = await startAllocation(vmid);
-    } catch (error) {
-      // Another creator may have taken the id since it was handed out: ask Proxmox (structurally) and retry.
-      const collision = error instanceof ProxmoxApiError && attempt < VMID_ALLOCATION.maxAttempts && !(await forward.isVmidFree(vmid));
-      if (!collision) {
-        // No answer: Proxmox may have created the VM anyway. The undo checks the marks before removing anything.
-        if (error instanceof TransportError) {
-          saga.onUndo(`remove VM ${vmid}`, () => removeCreatedVm(cleanup, vmid, identity, { upid: '', node: templateNode, finished: true }));
+      let upid: string;
+      try {
+        upid = await startAllocation(vmid);
+      } catch (error) {
+        // Another creator may have taken the id since it was handed out: ask Proxmox (structurally) and retry.
+        const collision = error instanceof ProxmoxApiError && attempt < VMID_ALLOCATION.maxAttempts && !(await forward.isVmidFree(vmid));
+        if (!collision) {
+          // No answer: Proxmox may have created the VM anyway. The undo checks the marks before removing anything.
+          if (error instanceof TransportError) {
+            saga.onUndo(`remove VM ${vmid}`, () => removeCreatedVm(cleanup, vmid, identity, { upid: '', node: templateNode, finished: true }));
+          }
+          throw error;
         }
+        taken.add(vmid);
+        await sleep(jitterMs(attempt), forward.deadline.signal);
+        continue;
+      }
+      const pending: PendingTask = { upid, node: parseUpid(upid)?.node ?? templateNode, finished: false };
+      saga.onUndo(`remove VM ${vmid}`, () => removeCreatedVm(cleanup, vmid, identity, pending));
+      try {
+        await forward.waitForTask(upid);
+        pending.finished = true;
+      } catch (error) {
+        if (!(error instanceof ProxmoxTaskTimeoutError)) pending.finished = true;
         throw error;
       }
-      await sleep(jitterMs(attempt), forward.deadline.signal);
-      continue;
+      return { vmid };
+    } finally {
+      // Proxmox now knows the id (or it was not ours to keep): nothing in this process needs to skip it any more.
+      reservations.release(vmid);
     }
-    const pending: PendingTask = { upid, node: parseUpid(upid)?.node ?? templateNode, finished: false };
-    saga.onUndo(`remove VM ${vmid}`, () => removeCreatedVm(cleanup, vmid, identity, pending));
-    try {
-      await forward.waitForTask(upid);
-      pending.finished = true;
-    } catch (error) {
-      if (!(error instanceof ProxmoxTaskTimeoutError)) pending.finished = true;
-      throw error;
-    }
-    return { vmid };
   }
 }
 
@@ -180,25 +195,35 @@ async function removeLeftovers(client: ProxmoxClient, resources: readonly Cluste
   }
 }
 
-/** Step 2 (clones only): the offering's CPU and memory, and the ownership tag; returns the NICs the template brought. */
-async function configureClone(client: ProxmoxClient, node: string, vmid: number, identity: InstanceIdentity, spec: CreateSpec): Promise<string[]> {
-  const config = await client.vmConfig(node, vmid);
-  await client.updateVmConfig(node, vmid, {
-    sockets: 1,
-    cores: spec.cpus,
-    memory: spec.memoryMiB,
-    tags: tagsForInstance(config.tags, identity.uuid),
-  });
-  return netKeys(config);
-}
-
-/** Step 3: the instance's NICs as `net0..net(k-1)`, and no other. */
-async function attachNics(client: ProxmoxClient, node: string, vmid: number, spec: CreateSpec, existingNics: readonly string[]): Promise<void> {
-  const parameters = nicConfiguration(spec.nics, spec.bridge, existingNics);
+/**
+ * Step 2: one config update with the offering's CPU and memory and the ownership tag (clones only: an ISO VM
+ * was created with them), and the instance's NICs as `net0..net(k-1)` and no other (a clone brings the
+ * template's NICs, which are replaced or deleted).
+ */
+async function configureVm(client: ProxmoxClient, node: string, vmid: number, identity: InstanceIdentity, spec: CreateSpec): Promise<void> {
+  let parameters: FormParameters;
+  if (spec.source.kind === 'template') {
+    const config = await client.vmConfig(node, vmid);
+    parameters = {
+      sockets: 1,
+      cores: spec.cpus,
+      memory: spec.memoryMiB,
+      tags: tagsForInstance(config.tags, identity.uuid),
+      ...nicConfiguration(spec.nics, spec.bridge, netKeys(config)),
+    };
+  } else {
+    parameters = nicConfiguration(spec.nics, spec.bridge, []);
+  }
   if (Object.keys(parameters).length > 0) await client.updateVmConfig(node, vmid, parameters);
 }
 
-export async function createInstance(client: ProxmoxClient, host: HostSettings, identity: InstanceIdentity, spec: CreateSpec): Promise<JsonObject> {
+export async function createInstance(
+  client: ProxmoxClient,
+  host: HostSettings,
+  identity: InstanceIdentity,
+  spec: CreateSpec,
+  reservations: VmidReservations,
+): Promise<JsonObject> {
   const overall = client.deadline;
   // The forward steps get the invocation's time minus a reserve, so that the undo can still run after a timeout.
   const forwardDeadline = Deadline.after(overall.remainingMs() - reserveFor(overall), overall.signal);
@@ -207,9 +232,8 @@ export async function createInstance(client: ProxmoxClient, host: HostSettings, 
     await runSaga(async (saga) => {
       const resources = await forward.clusterVms();
       await removeLeftovers(forward, resources, identity);
-      const { vmid } = await allocateVm(forward, client, saga, host, identity, spec, resources);
-      const existingNics = spec.source.kind === 'template' ? await configureClone(forward, host.node, vmid, identity, spec) : [];
-      await attachNics(forward, host.node, vmid, spec, existingNics);
+      const { vmid } = await allocateVm(forward, client, saga, host, identity, spec, resources, reservations);
+      await configureVm(forward, host.node, vmid, identity, spec);
       await forward.runTask(forward.powerVm(host.node, vmid, 'start'));
     });
   } finally {

@@ -8,6 +8,7 @@ import { deleteInstance, hostStatuses, instanceConsole, instanceStatus, rebootIn
 import { openClient, type ProxmoxSessionOptions } from './session.ts';
 import { readConnection, readCreateSpec, readIdentity, readSnapshotRequest, type InstanceIdentity } from './settings.ts';
 import { createSnapshot, deleteSnapshot, listSnapshots, restoreSnapshot } from './snapshots.ts';
+import { allocateVmid, VmidReservations } from './vmids.ts';
 
 /** CloudStack's reference extension waits 600 s when the caller gives no usable timeout. */
 export const PROXMOX_DEFAULT_TIMEOUT_SECONDS = 600;
@@ -15,6 +16,8 @@ export const PROXMOX_DEFAULT_TIMEOUT_SECONDS = 600;
 export interface ProxmoxExtensionOptions {
   /** Connections shared between invocations (one keep-alive pool per endpoint). */
   readonly connections?: HttpClientPool;
+  /** VMIDs held between invocations of this extension; one per process unless a test wants its own. */
+  readonly vmids?: VmidReservations;
   readonly policy?: ProxmoxClientPolicy;
 }
 
@@ -28,7 +31,11 @@ const noRequest = (): undefined => undefined;
  * the instance, then action parameters) before the first remote call.
  */
 export function createProxmoxExtension(options: ProxmoxExtensionOptions = {}): Extension {
-  const session: ProxmoxSessionOptions = { connections: options.connections ?? new HttpClientPool(), ...(options.policy ? { policy: options.policy } : {}) };
+  const session: ProxmoxSessionOptions = {
+    connections: options.connections ?? new HttpClientPool(),
+    vmids: options.vmids ?? new VmidReservations(),
+    ...(options.policy ? { policy: options.policy } : {}),
+  };
 
   /** An action on the instance's VM: reads the host (with node), the instance and the action's own request first. */
   const onInstance =
@@ -48,14 +55,14 @@ export function createProxmoxExtension(options: ProxmoxExtensionOptions = {}): E
         // `prepare` only asks for an id: no node needed (the reference required one, issue #12816).
         const connection = readConnection(payload);
         readIdentity(payload);
-        const vmid = await openClient(connection, deadline, session).nextId();
+        const vmid = await allocateVmid(openClient(connection, deadline, session), session.vmids);
         return { details: { proxmox_vmid: String(vmid) } };
       },
       async create(payload, { deadline }) {
         const host = readConnection(payload, { requireNode: true });
         const identity = readIdentity(payload);
         const spec = readCreateSpec(payload);
-        return createInstance(openClient(host, deadline, session), host, identity, spec);
+        return createInstance(openClient(host, deadline, session), host, identity, spec, session.vmids);
       },
       start: onInstance(noRequest, startInstance),
       stop: onInstance(noRequest, stopInstance),

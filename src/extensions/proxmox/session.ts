@@ -3,12 +3,15 @@ import { ProxmoxClient } from '../../clients/proxmox/client.ts';
 import { DEFAULT_PROXMOX_POLICY, type ProxmoxClientPolicy } from '../../clients/proxmox/policy.ts';
 import type { Deadline } from '../../contract/deadline.ts';
 import type { ConnectionSettings } from './settings.ts';
+import type { VmidReservations } from './vmids.ts';
 
 /** Connection limits per Proxmox endpoint, shared by all in-process invocations against it. */
 export const PROXMOX_CONNECTION_LIMITS = { maxSockets: 16 } as const;
 
 export interface ProxmoxSessionOptions {
   readonly connections: HttpClientPool;
+  /** VMIDs handed out by invocations in this process and not yet created (see vmids.ts). */
+  readonly vmids: VmidReservations;
   readonly policy?: ProxmoxClientPolicy;
 }
 
