@@ -5,8 +5,10 @@
 //     versus in-process: ratio;
 //  3. one power-sync sweep over the deployed instances with the real extension: `statuses` versus the
 //     per-instance `status` fallback (ratio).
-// The emulator runs in its own process (`extorch emulate proxmox`), so the RSS is the orchestrator's alone.
+// The emulator runs in its own process (`extorch emulate proxmox`), and each of the three parts (SQLite,
+// PostgreSQL, executable vs in-process) runs in a fresh process of its own, so each RSS is that run's alone.
 // Usage: npm run build && node --import tsx bench/orchestrator-deploy.bench.ts [--deploys 1000] [--executable-deploys 100]
+//        [--concurrency 32] [--only sqlite|postgres|executable]
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -27,20 +29,41 @@ const option = (name: string, fallback: number) => {
   const index = args.indexOf(`--${name}`);
   return index >= 0 ? Number(args[index + 1]) : fallback;
 };
+const PARTS = ['sqlite', 'postgres', 'executable'] as const;
+type Part = (typeof PARTS)[number];
+const onlyIndex = args.indexOf('--only');
+const ONLY = onlyIndex >= 0 ? (args[onlyIndex + 1] as Part) : undefined;
+if (ONLY !== undefined && !PARTS.includes(ONLY)) throw new Error(`--only takes one of ${PARTS.join(', ')}`);
 const DEPLOYS = option('deploys', 1000);
 const EXECUTABLE_DEPLOYS = option('executable-deploys', 100);
 const NODES = Array.from({ length: 10 }, (_, i) => `pve${i + 1}`);
 /**
- * Deploys in flight at once. Every Proxmox creator asks `/cluster/nextid` for the lowest free VMID, so
- * concurrent clones collide and retry (VMID_ALLOCATION in the extension); past ~8 in flight the retries
- * dominate and some exhaust their attempts (see docs/performance.md).
+ * Deploys in flight at once. In-process invocations hold the VMIDs they hand out (src/extensions/proxmox/vmids.ts),
+ * so concurrent clones no longer collide and concurrency hides the latency of each deploy's requests.
  */
-const CONCURRENT_DEPLOYS = option('concurrency', 8);
+const CONCURRENT_DEPLOYS = option('concurrency', 32);
 const POSTGRES_URL = process.env.EXTORCH_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 10);
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 10);
 sampler.unref();
+
+/** Without `--only`: every part in a fresh process of its own (so no run inherits another's heap), then the summary. */
+if (ONLY === undefined) {
+  const summary: string[] = [];
+  for (const part of PARTS) {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args, '--only', part], { stdio: ['ignore', 'pipe', 'inherit'] });
+    for await (const line of createInterface({ input: child.stdout })) {
+      console.log(line);
+      if (line.startsWith('[')) summary.push(line);
+    }
+    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
+    if (code !== 0) throw new Error(`bench part ${part} exited with ${code}`);
+  }
+  console.log('\nSummary');
+  for (const line of summary) console.log(line);
+  process.exit(0);
+}
 
 interface EmulatorInfo {
   url: string;
@@ -217,15 +240,12 @@ async function deployMany(bed: Bed, count: number): Promise<number> {
   return succeeded / ((performance.now() - started) / 1000);
 }
 
-const results: string[] = [];
-const report = (line: string) => {
-  results.push(line);
-  console.log(line);
-};
+/** Result lines start with `[`: the parent process collects them into its summary. */
+const report = (line: string) => console.log(line);
 
 const emulator = await startEmulatorProcess();
 try {
-  for (const database of [sqlite, postgres]) {
+  for (const database of ONLY === 'sqlite' ? [sqlite] : ONLY === 'postgres' ? [postgres] : []) {
     await resetEmulator(emulator.info);
     const made = await database.make();
     const root = await mkdtemp(join(tmpdir(), 'extorch-bench-'));
@@ -266,7 +286,7 @@ try {
 
   // In-process versus the bundled executable, same database kind (SQLite), same emulator, same count.
   const rates: Record<string, number> = {};
-  for (const mode of ['in-process', 'executable'] as const) {
+  for (const mode of ONLY === 'executable' ? (['in-process', 'executable'] as const) : []) {
     await resetEmulator(emulator.info);
     const made = await sqlite.make();
     const root = await mkdtemp(join(tmpdir(), 'extorch-bench-'));
@@ -279,12 +299,12 @@ try {
       await rm(root, { recursive: true, force: true });
     }
   }
-  report(
-    `[sqlite] deploy ${EXECUTABLE_DEPLOYS}: in-built Proxmox as bundled executable ${rates.executable!.toFixed(1)}/s vs in-process ${rates['in-process']!.toFixed(1)}/s → in-process is ${(rates['in-process']! / rates.executable!).toFixed(1)}× faster`,
-  );
+  if (ONLY === 'executable') {
+    report(
+      `[sqlite] deploy ${EXECUTABLE_DEPLOYS}: in-built Proxmox as bundled executable ${rates.executable!.toFixed(1)}/s vs in-process ${rates['in-process']!.toFixed(1)}/s → in-process is ${(rates['in-process']! / rates.executable!).toFixed(1)}× faster`,
+    );
+  }
 } finally {
   await emulator.stop();
 }
-if (failures.length > 0) report(`${failures.length} deploys failed (retried with new instances), e.g. ${failures[0]}`);
-console.log('\nSummary');
-for (const line of results) console.log(line);
+if (failures.length > 0) report(`[${ONLY}] ${failures.length} deploys failed (retried with new instances), e.g. ${failures[0]}`);

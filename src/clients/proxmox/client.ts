@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { DeadlineExceededError, sleep, type Deadline } from '../../contract/deadline.ts';
 import { TransportError, type HttpClient, type HttpResponse } from '../http/client.ts';
@@ -75,6 +76,14 @@ export class ProxmoxClient {
 
   get deadline(): Deadline {
     return this.#deadline;
+  }
+
+  /**
+   * Who is asking where: the endpoint and a digest of the full token (secret included), so that answers kept
+   * for reuse are only ever shared between invocations holding the same valid credentials.
+   */
+  get scope(): string {
+    return `${this.#http.baseUrl.href}|${createHash('sha256').update(this.#authorization).digest('base64url')}`;
   }
 
   /** The same connection and credentials under another deadline (e.g. a sub-deadline that keeps time for cleanup). */

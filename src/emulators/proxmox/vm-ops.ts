@@ -145,19 +145,23 @@ export function cpuCount(vm: VmRecord): number {
 const DRIVE_SIZE_MEMO = { maxEntries: 10_000 } as const;
 const driveSizes = new Map<string, number | null>();
 
+/** Size of a drive key's value, or null when it is no disk (a CD-ROM, `none`). */
 function diskSizeBytes(key: string, value: string): number | null {
-  const memoKey = `${key}\u0000${value}`;
-  const known = driveSizes.get(memoKey);
+  const known = driveSizes.get(value);
   if (known !== undefined) return known;
-  const size = isDriveKey(key) && diskVolume(key, value) !== undefined ? parseSizeBytes(parsePropertyString(value, DRIVE_FORMAT).size) : null;
+  const size = diskVolume(key, value) !== undefined ? parseSizeBytes(parsePropertyString(value, DRIVE_FORMAT).size) : null;
   if (driveSizes.size >= DRIVE_SIZE_MEMO.maxEntries) driveSizes.clear();
-  driveSizes.set(memoKey, size);
+  driveSizes.set(value, size);
   return size;
 }
 
+/** The first character of every drive key (ide, sata, scsi, virtio): a cheap filter before the key's regex. */
+const DRIVE_KEY_INITIALS = new Set(['i', 's', 'v']);
+
 export function bootDiskBytes(vm: VmRecord): number {
-  for (const [key, value] of Object.entries(vm.config)) {
-    const size = diskSizeBytes(key, value);
+  for (const key in vm.config) {
+    if (!DRIVE_KEY_INITIALS.has(key[0]!) || !isDriveKey(key)) continue;
+    const size = diskSizeBytes(key, vm.config[key]!);
     if (size !== null) return size;
   }
   return 0;

@@ -11,6 +11,7 @@ import { destroyVm } from './lifecycle.ts';
 import { ownershipDescription, ownershipFromConfig, ownershipFromTags, qemuGuests, tagsForInstance } from './ownership.ts';
 import type { CreateSpec, HostSettings, InstanceIdentity, NicSpec } from './settings.ts';
 import { allocateVmid, type VmidReservations } from './vmids.ts';
+import type { ClusterListings } from './cluster-listing.ts';
 
 /**
  * `create` as a saga: allocate (clone or create) → configure CPU/memory/tags and NICs (one update) → start. The undo of the
@@ -102,7 +103,9 @@ async function allocateVm(
   const { source } = spec;
   let templateNode = host.node;
   if (source.kind === 'template') {
-    const template = resources.find((row) => row.type === 'qemu' && Number(row.vmid) === source.templateVmid);
+    const findTemplate = (rows: readonly ClusterVmResource[]) => rows.find((row) => row.type === 'qemu' && Number(row.vmid) === source.templateVmid);
+    // The shared list may predate the template: only a fresh one can say it is missing.
+    const template = findTemplate(resources) ?? findTemplate(await forward.clusterVms());
     if (!template) throw new ExtensionError(`Template VM ${source.templateVmid} not found in the Proxmox cluster`);
     templateNode = template.node;
   }
@@ -222,7 +225,7 @@ export async function createInstance(
   host: HostSettings,
   identity: InstanceIdentity,
   spec: CreateSpec,
-  reservations: VmidReservations,
+  shared: { readonly vmids: VmidReservations; readonly listings: ClusterListings },
 ): Promise<JsonObject> {
   const overall = client.deadline;
   // The forward steps get the invocation's time minus a reserve, so that the undo can still run after a timeout.
@@ -230,12 +233,16 @@ export async function createInstance(
   const forward = client.withDeadline(forwardDeadline);
   try {
     await runSaga(async (saga) => {
-      const resources = await forward.clusterVms();
+      const resources = await shared.listings.recent(forward);
       await removeLeftovers(forward, resources, identity);
-      const { vmid } = await allocateVm(forward, client, saga, host, identity, spec, resources, reservations);
+      const { vmid } = await allocateVm(forward, client, saga, host, identity, spec, resources, shared.vmids);
       await configureVm(forward, host.node, vmid, identity, spec);
       await forward.runTask(forward.powerVm(host.node, vmid, 'start'));
     });
+  } catch (error) {
+    // What this create made may have outlived its undo: the next create must look at a fresh list.
+    shared.listings.invalidate(client);
+    throw error;
   } finally {
     forwardDeadline.dispose();
   }

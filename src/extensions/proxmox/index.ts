@@ -9,6 +9,7 @@ import { openClient, type ProxmoxSessionOptions } from './session.ts';
 import { readConnection, readCreateSpec, readIdentity, readSnapshotRequest, type InstanceIdentity } from './settings.ts';
 import { createSnapshot, deleteSnapshot, listSnapshots, restoreSnapshot } from './snapshots.ts';
 import { allocateVmid, VmidReservations } from './vmids.ts';
+import { ClusterListings } from './cluster-listing.ts';
 
 /** CloudStack's reference extension waits 600 s when the caller gives no usable timeout. */
 export const PROXMOX_DEFAULT_TIMEOUT_SECONDS = 600;
@@ -18,6 +19,8 @@ export interface ProxmoxExtensionOptions {
   readonly connections?: HttpClientPool;
   /** VMIDs held between invocations of this extension; one per process unless a test wants its own. */
   readonly vmids?: VmidReservations;
+  /** Cluster VM lists shared between in-process `create`s; one per process unless a test wants its own. */
+  readonly listings?: ClusterListings;
   readonly policy?: ProxmoxClientPolicy;
 }
 
@@ -34,6 +37,7 @@ export function createProxmoxExtension(options: ProxmoxExtensionOptions = {}): E
   const session: ProxmoxSessionOptions = {
     connections: options.connections ?? new HttpClientPool(),
     vmids: options.vmids ?? new VmidReservations(),
+    listings: options.listings ?? new ClusterListings(),
     ...(options.policy ? { policy: options.policy } : {}),
   };
 
@@ -62,7 +66,7 @@ export function createProxmoxExtension(options: ProxmoxExtensionOptions = {}): E
         const host = readConnection(payload, { requireNode: true });
         const identity = readIdentity(payload);
         const spec = readCreateSpec(payload);
-        return createInstance(openClient(host, deadline, session), host, identity, spec, session.vmids);
+        return createInstance(openClient(host, deadline, session), host, identity, spec, session);
       },
       start: onInstance(noRequest, startInstance),
       stop: onInstance(noRequest, stopInstance),

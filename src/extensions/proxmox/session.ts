@@ -3,6 +3,7 @@ import { ProxmoxClient } from '../../clients/proxmox/client.ts';
 import { DEFAULT_PROXMOX_POLICY, type ProxmoxClientPolicy } from '../../clients/proxmox/policy.ts';
 import type { Deadline } from '../../contract/deadline.ts';
 import type { ConnectionSettings } from './settings.ts';
+import type { ClusterListings } from './cluster-listing.ts';
 import type { VmidReservations } from './vmids.ts';
 
 /** Connection limits per Proxmox endpoint, shared by all in-process invocations against it. */
@@ -12,6 +13,8 @@ export interface ProxmoxSessionOptions {
   readonly connections: HttpClientPool;
   /** VMIDs handed out by invocations in this process and not yet created (see vmids.ts). */
   readonly vmids: VmidReservations;
+  /** Recent cluster VM lists shared by in-process `create`s (see cluster-listing.ts). */
+  readonly listings: ClusterListings;
   readonly policy?: ProxmoxClientPolicy;
 }
 
