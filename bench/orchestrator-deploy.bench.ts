@@ -8,12 +8,13 @@
 // The emulator runs in its own process (`extorch emulate proxmox`), and each of the three parts (SQLite,
 // PostgreSQL, executable vs in-process) runs in a fresh process of its own, so each RSS is that run's alone.
 // Usage: npm run build && node --import tsx bench/orchestrator-deploy.bench.ts [--deploys 1000] [--executable-deploys 100]
-//        [--concurrency 32] [--only sqlite|postgres|executable]
+//        [--concurrency 32] [--sweep 0] [--only sqlite|postgres|executable]
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PGlite } from '@electric-sql/pglite';
@@ -42,6 +43,8 @@ const NODES = Array.from({ length: 10 }, (_, i) => `pve${i + 1}`);
  * so concurrent clones no longer collide and concurrency hides the latency of each deploy's requests.
  */
 const CONCURRENT_DEPLOYS = option('concurrency', 32);
+/** `--sweep 0` leaves out the power-sync sweeps (e.g. to profile deploys alone). */
+const SWEEP = option('sweep', 1) !== 0;
 const POSTGRES_URL = process.env.EXTORCH_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 let peakRss = 0;
@@ -73,7 +76,18 @@ interface EmulatorInfo {
   nodes: string[];
 }
 
-async function startEmulatorProcess(): Promise<{ info: EmulatorInfo; stop(): Promise<void> }> {
+/** CPU time (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+async function startEmulatorProcess(): Promise<{ info: EmulatorInfo; pid: number; stop(): Promise<void> }> {
   // EXTORCH_BENCH_EMULATOR_NODE_ARGS (e.g. `--cpu-prof`) profiles the emulator's side of the run.
   const nodeArgs = (process.env.EXTORCH_BENCH_EMULATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, 'dist/extorch.js', 'emulate', 'proxmox', '--port', '0', '--task-ms', '0', '--nodes', NODES.join(',')], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -81,6 +95,7 @@ async function startEmulatorProcess(): Promise<{ info: EmulatorInfo; stop(): Pro
   if (first.done) throw new Error('the Proxmox emulator did not start');
   return {
     info: JSON.parse(first.value as string) as EmulatorInfo,
+    pid: child.pid!,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -254,10 +269,18 @@ try {
       global.gc?.();
       peakRss = process.memoryUsage().rss;
       const requestsBefore = await requestCount(emulator.info);
+      const cpuBefore = { orchestrator: process.cpuUsage(), emulator: processCpuMs(emulator.pid) };
       const rate = await deployMany(bed, DEPLOYS);
+      const orchestratorCpu = process.cpuUsage(cpuBefore.orchestrator);
+      const emulatorCpuMs = (processCpuMs(emulator.pid) ?? NaN) - (cpuBefore.emulator ?? NaN);
       const requestsAfter = await requestCount(emulator.info);
       const perDeploy = (requestsAfter.total - requestsBefore.total) / DEPLOYS;
       report(`[${database.name}] deploy ${DEPLOYS} instances on 10 emulated Proxmox nodes (real extension in-process, zero task time, ${CONCURRENT_DEPLOYS} in flight): ${rate.toFixed(1)} instances/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB, ${perDeploy.toFixed(1)} Proxmox API requests per deploy`);
+      // CPU per deploy does not depend on what else runs on the machine, unlike the rate.
+      const orchestratorMs = (orchestratorCpu.user + orchestratorCpu.system) / 1000 / DEPLOYS;
+      report(
+        `[${database.name}] CPU per deploy: orchestrator process (orchestrator, store, extension) ${orchestratorMs.toFixed(2)} ms, emulator ${(emulatorCpuMs / DEPLOYS).toFixed(2)} ms; ${availableParallelism()} cores → at most ${((availableParallelism() * 1000) / (orchestratorMs + emulatorCpuMs / DEPLOYS)).toFixed(0)} deploys/s if CPU-bound`,
+      );
       if (database === sqlite) {
         const routes = Object.entries(requestsAfter.byRoute).map(([route, count]) => [route, (count - (requestsBefore.byRoute[route] ?? 0)) / DEPLOYS] as const).filter(([, count]) => count > 0).sort((a, b) => b[1] - a[1]);
         console.log(`  requests per deploy by route: ${routes.map(([route, count]) => `${route} ${count.toFixed(2)}`).join('; ')}`);
@@ -270,14 +293,18 @@ try {
         const seconds = (performance.now() - started) / 1000;
         return { seconds, instances: reports.reduce((sum, r) => sum + Object.keys(r.states).length, 0), methods: [...new Set(reports.map((r) => r.method))].join(',') };
       };
-      const bulk = await timeSweep(bed.orchestrator);
-      await bed.close();
-      const fallbackBed = await setUp(made.config, emulator.info, 'no-statuses', root, false);
-      const fallback = await timeSweep(fallbackBed.orchestrator);
-      await fallbackBed.close();
-      report(
-        `[${database.name}] power-sync sweep of ${bulk.instances} instances on 10 nodes (real extension): ${bulk.methods} ${bulk.seconds.toFixed(3)} s vs ${fallback.methods} fallback ${fallback.seconds.toFixed(3)} s (${fallback.instances} instances) → ${(fallback.seconds / bulk.seconds).toFixed(1)}×`,
-      );
+      if (SWEEP) {
+        const bulk = await timeSweep(bed.orchestrator);
+        await bed.close();
+        const fallbackBed = await setUp(made.config, emulator.info, 'no-statuses', root, false);
+        const fallback = await timeSweep(fallbackBed.orchestrator);
+        await fallbackBed.close();
+        report(
+          `[${database.name}] power-sync sweep of ${bulk.instances} instances on 10 nodes (real extension): ${bulk.methods} ${bulk.seconds.toFixed(3)} s vs ${fallback.methods} fallback ${fallback.seconds.toFixed(3)} s (${fallback.instances} instances) → ${(fallback.seconds / bulk.seconds).toFixed(1)}×`,
+        );
+      } else {
+        await bed.close();
+      }
     } finally {
       await made.dispose();
       await rm(root, { recursive: true, force: true });
