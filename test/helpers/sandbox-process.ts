@@ -4,7 +4,7 @@
 // (`{apiurl, apikey, secretkey, username, password, ui}`) and the emulators' connection details it writes to
 // `<dir>/emulators.json`. Stopped with SIGTERM (as Ctrl-C would), and its directory removed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,8 +72,11 @@ export async function startSandboxProcess(): Promise<SandboxProcess> {
   if (!existsSync(EXTORCH)) throw new Error('dist/extorch.js is missing: run `npm run build` first');
   const directory = await mkdtemp(join(tmpdir(), 'extorch-sandbox-e2e-'));
   const child = spawn(process.execPath, [EXTORCH, 'sandbox', '--json', '--port', '0', '--dir', directory], { stdio: ['ignore', 'pipe', 'pipe'] });
-  // Should the test process die without its after() hook, the sandbox must not outlive it.
-  const killOnExit = () => child.kill('SIGKILL');
+  // Should the test process exit without its after() hook, the sandbox must not outlive it (nor its files).
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    rmSync(directory, { recursive: true, force: true });
+  };
   process.once('exit', killOnExit);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
