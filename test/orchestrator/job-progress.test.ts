@@ -14,16 +14,9 @@ import { openDatabase } from '../../src/store/database.ts';
 import { callSigned } from '../helpers/cloudstack-signing.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { createTestBed, provision, type Infrastructure, type TestBed } from '../helpers/orchestrator.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const DEADLINE_MS = 30_000;
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const until = Date.now() + DEADLINE_MS;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const at = '2026-01-01T00:00:00.000Z';
 const step = (name: string, state: JobStep['state'], plan?: string[]): JobStep => ({ name, state, at, ...(plan ? { plan } : {}) });
