@@ -14,8 +14,6 @@ export interface JobStep {
 /** The name of the record that carries a job's plan in its step list. */
 export const PLAN_STEP = 'plan';
 
-export const NO_PROGRESS: JobProgress = { percent: 0, step: null };
-
 /**
  * A job's progress as a pure function of its persisted steps, so that any process reading the job row sees
  * the same figure: the share of the latest plan's steps recorded `done` after that plan (a resumed job plans

@@ -8,7 +8,7 @@ import type { ServiceContext } from './context.ts';
 import { isOrchestratorError, notFound } from './errors.ts';
 import type { JobContext, JobsService } from './services.ts';
 import { jobProgress, PLAN_STEP, type JobStep } from './job-progress.ts';
-import type { Job, JobStatus, ListOptions, Page } from './types.ts';
+import type { Job, JobProgress, JobStatus, ListOptions, Page } from './types.ts';
 import { applyPaging } from './support/paging.ts';
 
 export interface ResumableJobRow {
@@ -33,6 +33,9 @@ export interface JobRecorder {
 
 const INTERRUPTED = 'The job was interrupted by a restart of the orchestrator and cannot be resumed safely';
 
+/** A succeeded job did all it had to, whatever its plan said it might do (and its steps need not be parsed). */
+const COMPLETE: JobProgress = { percent: 100, step: null };
+
 function toJob(row: Selectable<JobsTable>): Job {
   return {
     id: row.uuid,
@@ -46,7 +49,7 @@ function toJob(row: Selectable<JobsTable>): Job {
     resourceId: row.resource_uuid,
     created: row.created,
     completed: row.completed,
-    progress: jobProgress(JSON.parse(row.steps) as JobStep[]),
+    progress: row.status === 'succeeded' ? COMPLETE : jobProgress(JSON.parse(row.steps) as JobStep[]),
   };
 }
 
