@@ -14,7 +14,10 @@ export interface AsyncJobView {
   userid: string;
   cmd: string;
   jobstatus: number;
+  /** Progress of a pending job, 0–100 (CloudStack: "the progress information of the PENDING job"); 0 once finished. */
   jobprocstatus: number;
+  /** extorch only: the step a pending job is in (`placement`, `prepare`, `create`…); absent once finished. */
+  jobprocstep?: string;
   jobresultcode: number;
   jobresulttype: 'object';
   jobresult?: Record<string, unknown>;

@@ -87,7 +87,9 @@ export function renderJob(job: Job): AsyncJobView {
     userid: job.userId,
     cmd: command,
     jobstatus: job.status === 'pending' ? 0 : job.status === 'succeeded' ? 1 : 2,
-    jobprocstatus: 0,
+    // CloudStack reports progress only while a job is pending; a finished job answers 0.
+    jobprocstatus: job.status === 'pending' ? job.progress.percent : 0,
+    jobprocstep: job.status === 'pending' ? (job.progress.step ?? undefined) : undefined,
     jobresultcode: 0,
     jobresulttype: 'object',
     jobinstancetype: job.resourceType ? (INSTANCE_TYPES[job.resourceType] ?? job.resourceType) : undefined,

@@ -24,6 +24,7 @@ export const asyncJobFields = fields({
   cmd: 'the async command executed',
   jobstatus: ['integer', 'the current job status: 0 pending, 1 succeeded, 2 failed'],
   jobprocstatus: ['integer', 'the progress information of the PENDING job'],
+  jobprocstep: 'the step the PENDING job is in (extorch)',
   jobresultcode: ['integer', 'the result code for the job'],
   jobresulttype: 'the result type',
   jobresult: ['responseobject', 'the result reason'],

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
 import { REDACTED_PATHS } from '../api/logger.ts';
-import { DEFAULT_SANDBOX_DIRECTORY, SANDBOX_INFO_FILE } from '../sandbox/files.ts';
+import { DEFAULT_SANDBOX_DIRECTORY, SANDBOX_EMULATORS_FILE, SANDBOX_INFO_FILE } from '../sandbox/files.ts';
 import type { RunningSandbox, SandboxInfo } from '../sandbox/sandbox.ts';
 import { runUntilSignalled } from './lifecycle.ts';
 
@@ -23,7 +23,8 @@ function summary(info: SandboxInfo, directory: string): string {
     `  Secret key: ${info.secretkey}`,
     `  Login:      ${info.username} / ${info.password}`,
     ...(info.ui ? [`  UI:         ${info.ui}`] : []),
-    `  Written to ${directory}/${SANDBOX_INFO_FILE}; state kept in ${directory}/ (Ctrl-C to stop)`,
+    `  Written to ${directory}/${SANDBOX_INFO_FILE}; the emulators' URLs and credentials (for Add host) in ${directory}/${SANDBOX_EMULATORS_FILE}`,
+    `  State kept in ${directory}/ (Ctrl-C to stop)`,
     '',
   ].join('\n');
 }
@@ -34,7 +35,7 @@ export function registerSandboxCommand(program: Command): void {
     .command('sandbox')
     .description('run the three emulators, the orchestrator (SQLite under .extorch/) and the API, seeded and ready')
     .option('--port <port>', 'API port (0 = any free port)', parsePort, 8080)
-    .option('--dir <directory>', 'state directory', DEFAULT_SANDBOX_DIRECTORY)
+    .option('--dir <directory>', `state directory (database, keys, emulator state, ${SANDBOX_INFO_FILE}, ${SANDBOX_EMULATORS_FILE})`, DEFAULT_SANDBOX_DIRECTORY)
     .option('--json', 'print the connection details as one JSON line first on stdout')
     .action(async (options: { port: number; dir: string; json?: boolean }) => {
       // Logs go to stderr so stdout carries only the connection details.

@@ -7,17 +7,9 @@ import { isAdmin } from './caller.ts';
 import type { ServiceContext } from './context.ts';
 import { isOrchestratorError, notFound } from './errors.ts';
 import type { JobContext, JobsService } from './services.ts';
-import type { Job, JobStatus, ListOptions, Page } from './types.ts';
+import { jobProgress, PLAN_STEP, type JobStep } from './job-progress.ts';
+import type { Job, JobProgress, JobStatus, ListOptions, Page } from './types.ts';
 import { applyPaging } from './support/paging.ts';
-
-/** One recorded step of a job: what was attempted, how it ended, and the external handle it produced. */
-export interface JobStep {
-  readonly name: string;
-  readonly state: 'started' | 'done' | 'failed' | 'compensated';
-  readonly at: string;
-  readonly handle?: Record<string, string>;
-  readonly detail?: string;
-}
 
 export interface ResumableJobRow {
   readonly uuid: string;
@@ -31,10 +23,18 @@ export interface ResumableJobRow {
 /** The handle a running job uses to record its progress. */
 export interface JobRecorder {
   readonly jobId: string;
-  step(step: Omit<JobStep, 'at'>): Promise<void>;
+  step(step: Omit<JobStep, 'at' | 'plan'>): Promise<void>;
+  /**
+   * Declares the steps the job will run from now on (its progress is the share of them done). Kept in memory
+   * and written with the next step, so planning costs no write of its own.
+   */
+  plan(names: readonly string[]): void;
 }
 
 const INTERRUPTED = 'The job was interrupted by a restart of the orchestrator and cannot be resumed safely';
+
+/** A succeeded job did all it had to, whatever its plan said it might do (and its steps need not be parsed). */
+const COMPLETE: JobProgress = { percent: 100, step: null };
 
 function toJob(row: Selectable<JobsTable>): Job {
   return {
@@ -49,6 +49,7 @@ function toJob(row: Selectable<JobsTable>): Job {
     resourceId: row.resource_uuid,
     created: row.created,
     completed: row.completed,
+    progress: row.status === 'succeeded' ? COMPLETE : jobProgress(JSON.parse(row.steps) as JobStep[]),
   };
 }
 
@@ -111,6 +112,9 @@ export class JobsServiceImpl implements JobsService {
       step: async (step) => {
         steps.push({ ...step, at: this.#nowIso() });
         await this.#db.updateTable('jobs').set({ steps: JSON.stringify(steps), updated: this.#nowIso() }).where('uuid', '=', jobId).execute();
+      },
+      plan: (names) => {
+        steps.push({ name: PLAN_STEP, state: 'planned', plan: [...names], at: this.#nowIso() });
       },
     };
   }

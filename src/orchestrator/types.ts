@@ -391,6 +391,14 @@ export interface CustomActionResult {
 
 export type JobStatus = 'pending' | 'succeeded' | 'failed';
 
+/** How far a job is, derived from its persisted steps (the same in every process reading the store). */
+export interface JobProgress {
+  /** Planned steps done so far, 0–100; 0 for jobs that plan no steps (generic jobs, custom actions). */
+  readonly percent: number;
+  /** The step being worked on (`placement`, `prepare`, `create`…), or null when none is known. */
+  readonly step: string | null;
+}
+
 export interface Job<Result = unknown> {
   readonly id: string;
   /** The operation, e.g. `deployVirtualMachine`, `startVirtualMachine`, `runCustomAction`. */
@@ -407,6 +415,7 @@ export interface Job<Result = unknown> {
   readonly resourceId: string | null;
   readonly created: string;
   readonly completed: string | null;
+  readonly progress: JobProgress;
 }
 
 export type EventLevel = 'INFO' | 'WARN' | 'ERROR';

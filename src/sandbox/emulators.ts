@@ -25,6 +25,17 @@ export interface SandboxEmulators {
   close(): Promise<void>;
 }
 
+/** Each emulator's ready information (URL and credentials), as `extorch emulate <name> --json` prints it. */
+export interface EmulatorConnections {
+  readonly proxmox: ReturnType<ProxmoxEmulator['readyInfo']>;
+  readonly hyperv: ReturnType<HyperVEmulator['readyInfo']>;
+  readonly maas: ReturnType<MaasEmulator['readyInfo']>;
+}
+
+export function emulatorConnections(emulators: SandboxEmulators): EmulatorConnections {
+  return { proxmox: emulators.proxmox.readyInfo(), hyperv: emulators.hyperv.readyInfo(), maas: emulators.maas.readyInfo() };
+}
+
 export const EMULATOR_STATE_FILES = {
   proxmox: 'proxmox-emulator.json',
   hyperv: 'hyperv-emulator.json',

@@ -8,11 +8,11 @@ import type { Logger } from 'pino';
 import { findConsoleRoot } from '../api/index.ts';
 import { startExtorchServer, type RunningExtorch } from '../runtime/server.ts';
 import type { BuiltinName } from '../runtime/builtins.ts';
-import { INTERACTIVE_TIMING, startSandboxEmulators, type EmulatorTiming, type SandboxEmulators } from './emulators.ts';
-import { DEFAULT_SANDBOX_DIRECTORY, SANDBOX_INFO_FILE } from './files.ts';
+import { emulatorConnections, INTERACTIVE_TIMING, startSandboxEmulators, type EmulatorTiming, type SandboxEmulators } from './emulators.ts';
+import { DEFAULT_SANDBOX_DIRECTORY, SANDBOX_EMULATORS_FILE, SANDBOX_INFO_FILE } from './files.ts';
 import { seedSandbox, type SandboxInventory } from './seed.ts';
 
-export { DEFAULT_SANDBOX_DIRECTORY, SANDBOX_INFO_FILE };
+export { DEFAULT_SANDBOX_DIRECTORY, SANDBOX_EMULATORS_FILE, SANDBOX_INFO_FILE };
 
 const SECRETS_KEY_FILE = 'secrets.key';
 /** The seeded admin's password on a new database (CloudStack's default). */
@@ -62,10 +62,10 @@ async function sandboxSecretsKey(directory: string): Promise<string> {
   return key;
 }
 
-async function writeInfoFile(directory: string, info: SandboxInfo): Promise<void> {
-  const file = join(directory, SANDBOX_INFO_FILE);
+/** Written whole (rename) and 0600: these files hold keys and passwords. */
+async function writePrivateJson(file: string, value: unknown): Promise<void> {
   const temporary = `${file}.tmp-${process.pid}`;
-  await writeFile(temporary, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   await chmod(temporary, 0o600);
   await rename(temporary, file);
 }
@@ -97,7 +97,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     const keys = (await server.orchestrator.iam.getUserKeys(admin, admin.userId)) ?? (await server.orchestrator.iam.registerUserKeys(admin, admin.userId));
     const ui = server.uiUrl;
     const info: SandboxInfo = { apiurl: server.apiUrl, apikey: keys.apiKey, secretkey: keys.secretKey, username: SANDBOX_ADMIN.username, password: SANDBOX_ADMIN.password, ...(ui ? { ui } : {}) };
-    await writeInfoFile(directory, info);
+    await writePrivateJson(join(directory, SANDBOX_EMULATORS_FILE), emulatorConnections(emulators));
+    await writePrivateJson(join(directory, SANDBOX_INFO_FILE), info);
     const running = server;
     return {
       info,

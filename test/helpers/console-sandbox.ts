@@ -1,9 +1,9 @@
-// The pieces `extorch sandbox` will run, started in-process for the console's end-to-end tests and the UI
-// benchmark: the three emulators, the orchestrator on a fresh SQLite file with the real in-built extensions,
-// and the API server serving the built console at `/`. Seeds what the console has no screen for (a service
-// offering and a shared VLAN network in one zone/pod, usable by every account), as the sandbox seeds them.
-// When `extorch sandbox --json` is on main, `startConsoleSandbox` can spawn it instead and read
-// `{apiurl, apikey, secretkey, username, password, ui}` from its first line; the tests only use the fields below.
+// The pieces of `extorch sandbox`, started in-process for the UI benchmark (and tests that need the orchestrator
+// at hand): the three emulators with zero task times, the orchestrator on a fresh SQLite file with the real
+// in-built extensions, and the API server serving the built console at `/`. Unlike the real sandbox it seeds
+// nothing of its own: only the console fixture (test/helpers/console-fixture.ts), through the signed API as
+// the spawned harness does. The console's end-to-end tests run against the real `extorch sandbox` instead
+// (test/helpers/sandbox-process.ts); seeding 1,000 instances for the benchmark is only practical here.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,8 @@ import { proxmoxExtension } from '../../src/extensions/proxmox/index.ts';
 import { createMetrics } from '../../src/metrics/registry.ts';
 import type { Caller } from '../../src/orchestrator/caller.ts';
 import { createOrchestrator, type Orchestrator } from '../../src/orchestrator/index.ts';
+import { seedConsoleFixture, type ConsoleFixture } from './console-fixture.ts';
+import { signedClient } from './signed-client.ts';
 
 export const SANDBOX_ADMIN = { username: 'admin', password: 'console-test-password' } as const;
 
@@ -32,7 +34,7 @@ export interface ConsoleSandbox {
   readonly proxmox: ProxmoxEmulator;
   readonly hyperv: HyperVEmulator;
   readonly maas: MaasEmulator;
-  readonly seeded: { zoneId: string; zoneName: string; podId: string; offeringId: string; networkId: string };
+  readonly seeded: ConsoleFixture;
   close(): Promise<void>;
 }
 
@@ -56,21 +58,9 @@ export async function startConsoleSandbox(options: { maasMachines?: number; serv
     timings: { powerSyncIntervalMs: 0, hostHealthIntervalMs: 0 },
   });
   const admin = await orchestrator.iam.systemAdmin();
-  const zone = await orchestrator.infrastructure.createZone(admin, { name: 'zone1', dns1: '8.8.8.8', internalDns1: '10.0.0.2' });
-  const pod = await orchestrator.infrastructure.createPod(admin, { name: 'pod1', zoneId: zone.id });
-  const offering = await orchestrator.infrastructure.createServiceOffering(admin, { name: 'small', displayText: 'Small: 1 CPU, 512 MB', cpuNumber: 1, cpuSpeed: 1000, memory: 512 });
-  const networkOffering = await orchestrator.infrastructure.createNetworkOffering(admin, { name: 'shared', displayText: 'Shared guest network', guestIpType: 'Shared' });
-  const network = await orchestrator.infrastructure.createNetwork(admin, {
-    name: 'guest-vlan-1577',
-    zoneId: zone.id,
-    networkOfferingId: networkOffering.id,
-    vlan: 1577,
-    // A /22: room for the 1,000 instances of bench/ui.bench.ts.
-    gateway: '10.1.0.1',
-    netmask: '255.255.252.0',
-  });
   const server = createApiServer({ orchestrator, logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), consoleRoot });
   const apiUrl = await server.listen(0, '127.0.0.1');
+  const seeded = await seedConsoleFixture(signedClient(apiUrl, await orchestrator.iam.registerUserKeys(admin, admin.userId)));
   return {
     ui: apiUrl.replace(/client\/api$/, ''),
     apiUrl,
@@ -79,7 +69,7 @@ export async function startConsoleSandbox(options: { maasMachines?: number; serv
     proxmox,
     hyperv,
     maas,
-    seeded: { zoneId: zone.id, zoneName: zone.name, podId: pod.id, offeringId: offering.id, networkId: network.id },
+    seeded,
     async close() {
       await server.close();
       await orchestrator.close();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
  * A user-defined extension as a real executable (a node script), written into a temp extensions root. It
  * implements the argv contract (`<action> <payload> <timeout>`), keeps one power-state file per instance,
  * and logs every call (argv, payload, file modes) to `state/calls.jsonl` for the tests to inspect.
- * `state/behaviour.json` makes actions fail, sleep, or refuse `statuses`.
+ * `state/behaviour.json` makes actions fail, sleep, wait until released, or refuse `statuses`.
  */
 const SCRIPT = String.raw`#!/usr/bin/env node
 'use strict';
@@ -21,6 +21,14 @@ const fileMode = fs.statSync(payloadFile).mode & 0o777;
 const dirMode = fs.statSync(path.dirname(payloadFile)).mode & 0o777;
 fs.appendFileSync(path.join(dir, 'calls.jsonl'), JSON.stringify({ action, timeout, fileMode, dirMode, payloadFile, payload }) + '\n');
 fs.writeFileSync(path.join(dir, 'started-' + action), String(process.pid));
+if (behaviour.hold && behaviour.hold[action]) {
+  // Held until the test writes state/release-<action>; each release lets one held call through.
+  const release = path.join(dir, 'release-' + action);
+  for (;;) {
+    try { fs.rmSync(release); break; } catch {}
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+}
 const sleepMs = behaviour.sleep && behaviour.sleep[action];
 if (sleepMs) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, sleepMs);
 if (behaviour.fail && behaviour.fail[action]) {
@@ -86,7 +94,9 @@ export const TEST_EXTENSION_PATH = 'testext/testext.cjs';
 export interface TestExtensionFiles {
   readonly stateDir: string;
   calls(): Promise<Array<{ action: string; timeout: string; fileMode: number; dirMode: number; payloadFile: string; payload: Record<string, unknown> }>>;
-  setBehaviour(behaviour: { fail?: Record<string, boolean>; sleep?: Record<string, number>; statusesUnsupported?: boolean }): Promise<void>;
+  setBehaviour(behaviour: { fail?: Record<string, boolean>; sleep?: Record<string, number>; hold?: Record<string, boolean>; statusesUnsupported?: boolean }): Promise<void>;
+  /** Lets one call of an action held by `hold` finish. */
+  release(action: string): Promise<void>;
   setPower(instanceName: string, state: 'poweron' | 'poweroff' | null): Promise<void>;
 }
 
@@ -107,6 +117,9 @@ export async function writeTestExtension(extensionsRoot: string): Promise<TestEx
     },
     async setBehaviour(behaviour) {
       await writeFile(join(stateDir, 'behaviour.json'), JSON.stringify(behaviour));
+    },
+    async release(action) {
+      await writeFile(join(stateDir, `release-${action}`), '');
     },
     async setPower(instanceName, state) {
       const path = join(stateDir, `vm-${instanceName}`);

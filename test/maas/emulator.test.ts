@@ -152,6 +152,8 @@ describe('MAAS emulator', () => {
     assert.equal(await client.queryPowerState(id, deadline), 'on');
     await client.powerOff(id, deadline);
     assert.equal(await client.queryPowerState(id, deadline), 'off');
+    // Long enough steps that a loaded machine's polling cannot miss the short-lived states.
+    await control(emulator, 'PUT', 'config', { stepMs: 1_000 });
     const releasing = await client.release(id, { erase: true }, deadline);
     assert.deepEqual([releasing?.status, releasing?.status_name], [12, 'Releasing']);
     await waitFor(async () => (await client.readMachine(id, deadline))?.status_name === 'Disk erasing', 'Disk erasing');

@@ -9,16 +9,9 @@ import type { Orchestrator } from '../../src/orchestrator/orchestrator.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { createTestBed, provision, type Infrastructure, type TestBed } from '../helpers/orchestrator.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const DEADLINE_MS = 60_000;
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const until = Date.now() + DEADLINE_MS;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Runs a deploy in a child orchestrator and SIGKILLs it while the extension's `create` is running. */
 async function crashDuringCreate(bed: TestBed, infra: Infrastructure): Promise<{ instanceId: string; jobId: string; genericJobId: string }> {
@@ -36,7 +29,7 @@ async function crashDuringCreate(bed: TestBed, infra: Infrastructure): Promise<{
     child.once('exit', (code) => reject(new Error(`child exited early with ${code}`)));
   });
   const ids = JSON.parse(firstLine) as { instanceId: string; jobId: string; genericJobId: string };
-  await waitFor(() => existsSync(startedMarker), 'the extension create to start');
+  await waitFor(() => existsSync(startedMarker), 'the extension create to start', DEADLINE_MS);
   child.kill('SIGKILL');
   await exited;
   // The extension process lives in its own group and would finish on its own; stop it as a crashed host would.

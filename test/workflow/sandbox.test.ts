@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/api/logger.ts';
-import { ZERO_TIMING, EMULATOR_STATE_FILES } from '../../src/sandbox/emulators.ts';
-import { SANDBOX_INFO_FILE, startSandbox, type RunningSandbox } from '../../src/sandbox/sandbox.ts';
+import { ZERO_TIMING, EMULATOR_STATE_FILES, emulatorConnections } from '../../src/sandbox/emulators.ts';
+import { SANDBOX_EMULATORS_FILE, SANDBOX_INFO_FILE, startSandbox, type RunningSandbox } from '../../src/sandbox/sandbox.ts';
 import { SANDBOX_NAMES } from '../../src/sandbox/seed.ts';
 import { pythonCsClient, type Json, type WorkflowClient } from './clients.ts';
 
@@ -49,6 +49,11 @@ describe('extorch sandbox', () => {
       assert.deepEqual(Object.keys(written).sort(), [...INFO_KEYS].sort());
       assert.deepEqual(written, { ...sandbox.info });
       assert.equal((await stat(join(directory, SANDBOX_INFO_FILE))).mode & 0o777, 0o600);
+      // The emulators' credentials, for a human's Add host form and the console tests: private, like the keys.
+      const connections = JSON.parse(await readFile(join(directory, SANDBOX_EMULATORS_FILE), 'utf8')) as Json;
+      assert.deepEqual(connections, JSON.parse(JSON.stringify(emulatorConnections(sandbox.emulators))));
+      assert.deepEqual(Object.keys(connections).sort(), ['hyperv', 'maas', 'proxmox']);
+      assert.equal((await stat(join(directory, SANDBOX_EMULATORS_FILE))).mode & 0o777, 0o600);
 
       const before = await counts(client);
       assert.deepEqual(before, { zones: 1, pods: 1, clusters: 3, hosts: 3, templates: 5, offerings: 1, networks: 1, instances: 0 });
@@ -106,6 +111,8 @@ describe('extorch sandbox', () => {
       assert.equal(page.status, 200);
       assert.match(await page.text(), /<div id="root">|<script type="module"/);
       assert.deepEqual(JSON.parse(await readFile(join(cliDirectory, SANDBOX_INFO_FILE), 'utf8')), info);
+      const proxmox = (JSON.parse(await readFile(join(cliDirectory, SANDBOX_EMULATORS_FILE), 'utf8')) as { proxmox: Json }).proxmox;
+      assert.match(String(proxmox.url), /^https:\/\/127\.0\.0\.1:\d+/);
       const client = await pythonCsClient(String(info.apiurl), { apiKey: String(info.apikey), secretKey: String(info.secretkey) });
       assert.equal((await client.sync('listClusters')).count, 3);
       await client.close();

@@ -54,7 +54,7 @@ export const queryAsyncJobResultCommand = defineCommand({
   response: asyncJobFields,
   async handler({ jobid }, { jobs, principal }) {
     const job = await jobs.get(jobid, principal);
-    if (!job) throw invalidParameter(`Unable to find a job by id ${jobid}`);
+    if (!job) throw invalidParameter(`Unable to find a job by id ${jobid} (parameter jobid)`);
     return { type: 'fields', value: { ...job } };
   },
 });

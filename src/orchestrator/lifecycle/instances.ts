@@ -70,6 +70,15 @@ interface InvocationTarget {
   readonly registrationDetails: DetailMap;
 }
 
+function requiresPrepare(extension: ExtensionRow): boolean {
+  return parseDetails(extension.hidden_details)[PREPARE_VM_DETAIL] === 'true';
+}
+
+/** The steps of a start: `prepare` only before the first `create`, and only when the extension asks for it. */
+function startPlan(deploy: boolean, prepare: boolean): string[] {
+  return ['placement', ...(deploy && prepare ? ['prepare'] : []), deploy ? 'create' : 'start'];
+}
+
 function failureMessage(prefix: string, result: InvocationResult, payload: Record<string, unknown>): string {
   return redact(`${prefix}: ${result.output}`, collectSecrets(parsePayload(JSON.parse(JSON.stringify(payload)))));
 }
@@ -561,18 +570,26 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
       switch (params.operation) {
         case 'deploy':
         case 'start':
+          // Planned inside: which steps run depends on the extension and on whether the VM exists yet.
           await this.#doStart(caller, row.id, params, recorder, resuming);
           break;
         case 'stop':
+          recorder.plan(['stop']);
           await this.#doStop(caller, row.id, recorder, resuming, params.operation);
           break;
         case 'reboot':
+          recorder.plan(['reboot']);
           await this.#doReboot(caller, row.id, recorder);
           break;
-        case 'destroy':
+        case 'destroy': {
+          const { state } = await this.#row(row.id);
+          const stopFirst = state === 'Running' || state === 'Stopping';
+          recorder.plan([...(stopFirst ? ['stop'] : []), 'destroy', ...(params.expunge === true ? ['delete'] : [])]);
           await this.#doDestroy(caller, row.id, params.expunge === true, recorder, resuming);
           break;
+        }
         case 'expunge':
+          recorder.plan(['delete']);
           await this.#doExpunge(caller, row.id, recorder, resuming);
           break;
       }
@@ -653,10 +670,13 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     }
     if (instance.state !== 'Stopped') throw invalidParameter(`Instance ${instance.instance_name} is in state ${instance.state} and cannot be started`, 'id');
 
+    const extension = await this.#templateExtension(instance);
+    const deploy = parseDetails(instance.details)[DEPLOY_VM_DETAIL] === 'true';
+    recorder.plan(startPlan(deploy, extension !== undefined && requiresPrepare(extension)));
     await this.#setState(instance.id, 'Starting');
     let target: InvocationTarget;
     try {
-      target = await this.#place(instance, params.hostUuid);
+      target = await this.#place(instance, extension, params.hostUuid);
       await this.#db.updateTable('instances').set({ host_id: target.host.id }).where('id', '=', instance.id).execute();
       await recorder.step({ name: 'placement', state: 'done', handle: { hostId: target.host.uuid } });
     } catch (error) {
@@ -672,8 +692,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     };
 
     instance = await this.#row(instanceId);
-    const deploy = parseDetails(instance.details)[DEPLOY_VM_DETAIL] === 'true';
-    if (deploy && parseDetails(target.extension.hidden_details)[PREPARE_VM_DETAIL] === 'true') {
+    if (deploy && requiresPrepare(target.extension)) {
       await recorder.step({ name: 'prepare', state: 'started', handle: { hostId: target.host.uuid } });
       const { payload, vmTO } = await this.#payloadFor(target, caller);
       const result = await this.#invoke(target, 'prepare', payload);
@@ -852,10 +871,14 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
 
   // ---------------------------------------------------------------- placement, payloads, invocation
 
+  /** The extension the instance's template is registered to: the one placement looks for. */
+  async #templateExtension(instance: InstanceRow): Promise<ExtensionRow | undefined> {
+    const template = await this.#db.selectFrom('templates').select('extension_id').where('id', '=', instance.template_id).executeTakeFirstOrThrow();
+    return this.#extensions.extensionRow(template.extension_id);
+  }
+
   /** CloudStack's External planner ([ESP] `plan`): last host, else a random Up host of a registered cluster. */
-  async #place(instance: InstanceRow, hostUuid: string | undefined): Promise<InvocationTarget> {
-    const template = await this.#db.selectFrom('templates').selectAll().where('id', '=', instance.template_id).executeTakeFirstOrThrow();
-    const extension = await this.#extensions.extensionRow(template.extension_id);
+  async #place(instance: InstanceRow, extension: ExtensionRow | undefined, hostUuid: string | undefined): Promise<InvocationTarget> {
     const noDestination = () =>
       new OrchestratorError('insufficient-capacity', `Unable to create a deployment for VM instance {"id":${instance.id},"name":"${instance.instance_name}","uuid":"${instance.uuid}"}`);
     if (!extension || !this.#extensions.isUsable(extension)) throw noDestination();

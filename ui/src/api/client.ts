@@ -29,6 +29,8 @@ export interface JobResult {
   jobid: string;
   jobstatus: number;
   jobprocstatus?: number;
+  /** extorch only: the step a pending job is in. */
+  jobprocstep?: string;
   jobresultcode?: number;
   jobresult?: ApiObject;
 }

@@ -7,39 +7,49 @@ export interface Loaded<T> {
   reload: () => Promise<void>;
 }
 
-export function useLoad<T>(loader: () => Promise<T>, deps: readonly unknown[], pollMs = 0): Loaded<T> {
+/**
+ * `poll` is a fixed interval, or a function of the last answer giving the delay before the next load (0 stops
+ * polling until `reload` is called again, e.g. the Jobs page once nothing is running).
+ */
+export function useLoad<T>(loader: () => Promise<T>, deps: readonly unknown[], poll: number | ((data: T) => number) = 0): Loaded<T> {
   const [data, setData] = useState<T>();
   const [error, setError] = useState('');
   const loaderRef = useRef(loader);
   loaderRef.current = loader;
+  const pollRef = useRef(poll);
+  pollRef.current = poll;
+  const last = useRef<{ value: T } | undefined>(undefined);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const alive = useRef(true);
 
   const reload = useCallback(async () => {
+    // A reload (manual or polled) replaces the pending poll; the next one is planned from its answer.
+    clearTimeout(timer.current);
+    timer.current = undefined;
     try {
       const value = await loaderRef.current();
       if (!alive.current) return;
+      last.current = { value };
       setData(value);
       setError('');
     } catch (failure) {
       if (alive.current) setError(failure instanceof Error ? failure.message : String(failure));
     }
+    if (!alive.current) return;
+    const policy = pollRef.current;
+    // After a failed load, keep the rhythm the last good answer asked for.
+    const delay = typeof policy === 'number' ? policy : last.current ? policy(last.current.value) : 0;
+    // Live pages refresh in the background; a slow answer never overlaps the next poll.
+    if (delay > 0 && timer.current === undefined) timer.current = setTimeout(() => void reload(), delay);
   }, []);
 
   useEffect(() => {
     alive.current = true;
     void reload();
-    // Live pages refresh in the background; a slow answer never overlaps the next poll.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    if (pollMs > 0) {
-      const tick = async () => {
-        await reload();
-        if (alive.current) timer = setTimeout(tick, pollMs);
-      };
-      timer = setTimeout(tick, pollMs);
-    }
     return () => {
       alive.current = false;
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer.current);
+      timer.current = undefined;
     };
   }, deps);
 

@@ -1,6 +1,7 @@
 // Instances: live list (state and power state refreshed in the background), paging, and the deploy wizard.
 import { useState } from 'react';
 import type { ApiObject } from '../api/client.ts';
+import { deployProgressMessage } from '../api/job-progress.ts';
 import { mapParam } from '../api/params.ts';
 import { useConsole } from '../app/context.ts';
 import { useLoad } from '../app/hooks.ts';
@@ -145,7 +146,7 @@ function DeployWizard({ close }: { close: () => void }) {
               ...(vmName ? mapParam('externaldetails', { vm_name: String(vmName) }) : {}),
             });
             setProgress('Deploying…');
-            const result = await session.waitForJob(String(started.jobid), (job) => setProgress(`Deploying… (${job.jobprocstatus ?? 0})`));
+            const result = await session.waitForJob(String(started.jobid), (job) => setProgress(deployProgressMessage(job)));
             const vm = result.virtualmachine as ApiObject | undefined;
             close();
             navigate('instances', String(vm?.id ?? started.id ?? ''));

@@ -1,11 +1,11 @@
 // Running jobs with live progress, failed jobs with their error, and the audit trail.
+import { useEffect } from 'react';
+import { JOB_REFRESH_MS, jobPollDelay, progressLabel, progressPercent } from '../api/job-progress.ts';
 import { useConsole } from '../app/context.ts';
 import { useLoad } from '../app/hooks.ts';
 import { DataTable } from '../components/DataTable.tsx';
 import { StateBadge } from '../components/Modal.tsx';
 
-/** Jobs move quickly; the page refreshes more often than the instance list. */
-const JOB_REFRESH_MS = 2000;
 const JOB_STATUS = ['Pending', 'Succeeded', 'Failed', 'Cancelled'] as const;
 
 interface JobRow extends Record<string, unknown> {
@@ -13,6 +13,7 @@ interface JobRow extends Record<string, unknown> {
   cmd?: string;
   jobstatus: number;
   jobprocstatus?: number;
+  jobprocstep?: string;
   jobresult?: { errortext?: string };
   jobinstancetype?: string;
   jobinstanceid?: string;
@@ -28,7 +29,17 @@ const jobColumns = [
 
 export function JobsPage() {
   const { session, can } = useConsole();
-  const jobs = useLoad(() => session.list<JobRow>('listAsyncJobs', 'asyncjobs', { listall: true, page: 1, pagesize: 200 }), [session], JOB_REFRESH_MS);
+  // Polls only while a job is pending; with nothing running the list stays as it is until asked again.
+  const jobs = useLoad(() => session.list<JobRow>('listAsyncJobs', 'asyncjobs', { listall: true, page: 1, pagesize: 200 }), [session], (page) => jobPollDelay(page.items, JOB_REFRESH_MS));
+  const reloadJobs = jobs.reload;
+  useEffect(() => {
+    // Coming back to the tab (after starting a job elsewhere) shows what started meanwhile.
+    const refresh = () => {
+      if (document.visibilityState === 'visible') void reloadJobs();
+    };
+    document.addEventListener('visibilitychange', refresh);
+    return () => document.removeEventListener('visibilitychange', refresh);
+  }, [reloadJobs]);
   const events = useLoad(() => (can('listEvents') ? session.list('listEvents', 'event', { listall: true, page: 1, pagesize: 100 }) : Promise.resolve({ items: [], count: 0 })), [session], JOB_REFRESH_MS * 2);
   const all = jobs.data?.items ?? [];
   const running = all.filter((job) => job.jobstatus === 0);
@@ -37,6 +48,9 @@ export function JobsPage() {
     <section data-page="jobs">
       <header className="page-header">
         <h1>Jobs &amp; events</h1>
+        <button type="button" onClick={() => void Promise.all([jobs.reload(), events.reload()])} data-testid="refresh-jobs">
+          Refresh
+        </button>
       </header>
       {jobs.error && <p className="form-error">{jobs.error}</p>}
       <h2>Running jobs</h2>
@@ -46,7 +60,19 @@ export function JobsPage() {
         rowKey="jobid"
         rowName="jobid"
         empty="No job is running."
-        columns={[...jobColumns, { key: 'jobprocstatus', label: 'Progress', render: (job) => <progress max={100} value={job.jobprocstatus ?? 0} /> }]}
+        columns={[
+          ...jobColumns,
+          {
+            key: 'jobprocstatus',
+            label: 'Progress',
+            render: (job) => (
+              <span className="job-progress">
+                <progress max={100} value={progressPercent(job)} aria-label={`Progress of ${job.cmd ?? 'the job'}`} />
+                <span data-testid="job-step">{progressLabel(job)}</span>
+              </span>
+            ),
+          },
+        ]}
       />
       <h2>Failed jobs</h2>
       <DataTable<JobRow>
