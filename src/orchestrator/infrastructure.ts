@@ -18,7 +18,7 @@ import type {
   InfrastructureService,
   UpdateHostInput,
 } from './services.ts';
-import { cidrOf, hostAddresses, ipToInt, macFromCounter, maskSecrets, nameBasedUuid } from './support/addresses.ts';
+import { cidrOf, hostAddressesFrom, hostAddressIndex, ipToInt, macFromCounter, maskSecrets, nameBasedUuid } from './support/addresses.ts';
 import { KeyedMutex } from './support/concurrency.ts';
 import { parseDetails, stringifyDetails } from './support/json.ts';
 import { keywordPattern, pageOf } from './support/paging.ts';
@@ -41,6 +41,8 @@ import type {
 
 const GUEST_IP_TYPES: readonly GuestIpType[] = ['L2', 'Isolated', 'Shared'];
 const MAC_SEQUENCE = 'nic_mac';
+/** Addresses checked per query when looking for a free one. */
+const ADDRESS_SEARCH_BATCH = 64;
 
 function requireText(value: string | undefined, parameter: string, label = parameter): string {
   const trimmed = value?.trim();
@@ -60,6 +62,11 @@ export class InfrastructureServiceImpl implements InfrastructureService {
   readonly #extensions: ExtensionsServiceImpl;
   /** IP allocation is serialised per network (the unique index is the backstop). */
   readonly #networkLocks = new KeyedMutex();
+  /**
+   * Per network, where the next search for a free address starts: every address before it is in use (as far as
+   * this process knows: a release elsewhere only means a higher address is handed out; the query decides).
+   */
+  readonly #addressCursors = new Map<number, number>();
 
   constructor(context: ServiceContext, extensions: ExtensionsServiceImpl) {
     this.#context = context;
@@ -713,11 +720,41 @@ export class InfrastructureServiceImpl implements InfrastructureService {
   async allocateAddress(trx: Transaction<Database>, network: Selectable<NetworksTable>): Promise<{ mac: string; ip: string | null }> {
     const counter = await nextSequence(trx, MAC_SEQUENCE);
     if (!network.cidr) return { mac: macFromCounter(counter), ip: null };
-    const used = new Set((await trx.selectFrom('nics').select('ip').where('network_id', '=', network.id).execute()).map((row) => row.ip));
-    for (const ip of hostAddresses(network.cidr, network.gateway)) {
-      if (!used.has(ip)) return { mac: macFromCounter(counter), ip };
+    // Candidates are checked a batch at a time from where the last allocation in this network stopped, so the
+    // cost does not grow with the number of NICs in the network; the unique (network, ip) key stays the arbiter.
+    let batch: Array<{ index: number; ip: string }> = [];
+    const firstFree = async () => {
+      const used = new Set((await trx.selectFrom('nics').select('ip').where('network_id', '=', network.id).where('ip', 'in', batch.map((candidate) => candidate.ip)).execute()).map((row) => row.ip));
+      const free = batch.find((candidate) => !used.has(candidate.ip));
+      batch = [];
+      if (free) this.#addressCursors.set(network.id, free.index + 1);
+      return free?.ip;
+    };
+    for (const candidate of hostAddressesFrom(network.cidr, network.gateway, this.#addressCursors.get(network.id) ?? 0)) {
+      batch.push(candidate);
+      if (batch.length < ADDRESS_SEARCH_BATCH) continue;
+      const ip = await firstFree();
+      if (ip) return { mac: macFromCounter(counter), ip };
     }
+    const ip = batch.length > 0 ? await firstFree() : undefined;
+    if (ip) return { mac: macFromCounter(counter), ip };
     throw new OrchestratorError('insufficient-capacity', `Insufficient address capacity: no free IP address in network ${network.name}`, 'networkids');
+  }
+
+  /** Deletes an instance's NICs, which frees their addresses (the next allocation may hand out the lowest again). */
+  async releaseNics(trx: Transaction<Database>, instanceId: number): Promise<void> {
+    const released = await trx
+      .selectFrom('nics as n')
+      .innerJoin('networks as w', 'w.id', 'n.network_id')
+      .select(['n.network_id', 'n.ip', 'w.cidr', 'w.gateway'])
+      .where('n.instance_id', '=', instanceId)
+      .execute();
+    await trx.deleteFrom('nics').where('instance_id', '=', instanceId).execute();
+    for (const nic of released) {
+      const index = nic.ip && nic.cidr ? hostAddressIndex(nic.cidr, nic.gateway, nic.ip) : null;
+      const cursor = this.#addressCursors.get(nic.network_id);
+      if (index !== null && cursor !== undefined && index < cursor) this.#addressCursors.set(nic.network_id, index);
+    }
   }
 
   /** Serialises allocations in one network. */

@@ -118,6 +118,27 @@ for (const backend of testDatabases()) {
       }
     });
 
+    test('addresses: lowest free first, none when the network is full (nothing written), an expunged NIC\'s address reused', async () => {
+      const { orchestrator, admin } = bed;
+      const offering = await orchestrator.infrastructure.createNetworkOffering(admin, { name: 'small-net', displayText: 'small-net', guestIpType: 'Isolated', specifyVlan: true });
+      // A /29 with the gateway at .3: five usable addresses (.1, .2, .4, .5, .6).
+      const network = await orchestrator.infrastructure.createNetwork(admin, { name: 'tiny', zoneId: infra.zoneId, networkOfferingId: offering.id, vlan: 3001, gateway: '10.9.9.3', netmask: '255.255.255.248' });
+      const deploy = () =>
+        orchestrator.instances.deploy(admin, { zoneId: infra.zoneId, templateId: infra.templateId, serviceOfferingId: infra.offeringId, networkIds: [network.id], startVm: false });
+      const deployed = [];
+      for (let i = 0; i < 5; i += 1) deployed.push((await deploy()).instance);
+      assert.deepEqual(deployed.map((instance) => instance.nics[0]?.ipAddress), ['10.9.9.1', '10.9.9.2', '10.9.9.4', '10.9.9.5', '10.9.9.6']);
+      const before = (await orchestrator.instances.list(admin, { listAll: true })).count;
+      await assert.rejects(deploy(), /Insufficient address capacity: no free IP address in network tiny/);
+      assert.equal((await orchestrator.instances.list(admin, { listAll: true })).count, before, 'a refused deploy leaves no instance behind');
+      const freed = deployed[1]!;
+      const destroyed = await orchestrator.jobs.wait(admin, (await orchestrator.instances.destroy(admin, freed.id, { expunge: true })).id);
+      assert.equal(destroyed.status, 'succeeded', JSON.stringify(destroyed.error));
+      // The lowest free address again, although the search normally resumes after the last one handed out.
+      assert.equal((await deploy()).instance.nics[0]?.ipAddress, '10.9.9.2');
+      await assert.rejects(deploy(), /Insufficient address capacity/);
+    });
+
     test('a failing create leaves the instance Stopped with deployvm kept, reports exit code and merged output', async () => {
       const { orchestrator, admin } = bed;
       await bed.extension.setBehaviour({ fail: { create: true } });

@@ -4,7 +4,7 @@ import { mergeJsonPatch } from '../../src/orchestrator/extensions/merge.ts';
 import { parseParameterDefinitions, renderActionMessage, validateParameterValues } from '../../src/orchestrator/extensions/parameters.ts';
 import { confinedPath, directoryName, validatedRelativePath } from '../../src/orchestrator/extensions/paths.ts';
 import { parsePowerState } from '../../src/orchestrator/lifecycle/payload.ts';
-import { cidrOf, hostAddresses, macFromCounter, maskSecrets, nameBasedUuid } from '../../src/orchestrator/support/addresses.ts';
+import { cidrOf, hostAddresses, hostAddressesFrom, hostAddressIndex, macFromCounter, maskSecrets, nameBasedUuid } from '../../src/orchestrator/support/addresses.ts';
 import { KeyedMutex, mapBounded } from '../../src/orchestrator/support/concurrency.ts';
 import { hashPassword, SecretBox, verifyPassword } from '../../src/orchestrator/support/crypto.ts';
 
@@ -119,6 +119,22 @@ describe('support', () => {
     assert.equal(cidrOf('10.1.1.1', '255.255.255.0'), '10.1.1.0/24');
     assert.equal(cidrOf('10.1.1.1', '255.0.255.0'), null);
     assert.deepEqual([...hostAddresses('10.0.0.0/30', '10.0.0.1')], ['10.0.0.2']);
+    assert.deepEqual([...hostAddresses('10.0.0.0/29', '10.0.0.3')], ['10.0.0.1', '10.0.0.2', '10.0.0.4', '10.0.0.5', '10.0.0.6']);
+    // Resuming a search: from position 3, wrapping around once, the gateway still skipped.
+    assert.deepEqual(
+      [...hostAddressesFrom('10.0.0.0/29', '10.0.0.3', 3)],
+      [
+        { index: 3, ip: '10.0.0.5' },
+        { index: 4, ip: '10.0.0.6' },
+        { index: 0, ip: '10.0.0.1' },
+        { index: 1, ip: '10.0.0.2' },
+        { index: 2, ip: '10.0.0.4' },
+      ],
+    );
+    assert.deepEqual([...hostAddressesFrom('10.0.0.0/29', '192.168.0.1', 7)].map((entry) => entry.ip), ['10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6', '10.0.0.1']);
+    assert.deepEqual([...hostAddressesFrom('10.0.0.0/33', null, 0)], []);
+    for (const { index, ip } of hostAddressesFrom('10.0.0.0/29', '10.0.0.3', 0)) assert.equal(hostAddressIndex('10.0.0.0/29', '10.0.0.3', ip), index);
+    assert.deepEqual(['10.0.0.0', '10.0.0.3', '10.0.0.7', '10.0.1.1', 'x'].map((ip) => hostAddressIndex('10.0.0.0/29', '10.0.0.3', ip)), [null, null, null, null, null]);
     assert.equal(macFromCounter(1), '02:00:00:00:00:01');
     assert.equal(macFromCounter(0x01020304), '02:00:01:02:03:04');
     // Java: UUID.nameUUIDFromBytes("https://pve1:8006".getBytes()) is version 3 and deterministic.

@@ -673,17 +673,16 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     const extension = await this.#templateExtension(instance);
     const deploy = parseDetails(instance.details)[DEPLOY_VM_DETAIL] === 'true';
     recorder.plan(startPlan(deploy, extension !== undefined && requiresPrepare(extension)));
-    await this.#setState(instance.id, 'Starting');
     let target: InvocationTarget;
     try {
+      // Placement only reads, and the instance lock is held: the state changes once a host is chosen.
       target = await this.#place(instance, extension, params.hostUuid);
-      await this.#db.updateTable('instances').set({ host_id: target.host.id }).where('id', '=', instance.id).execute();
-      await recorder.step({ name: 'placement', state: 'done', handle: { hostId: target.host.uuid } });
     } catch (error) {
-      await this.#db.updateTable('instances').set({ state: 'Stopped', host_id: null }).where('id', '=', instance.id).execute();
       await this.#context.recordEvent(caller, { type: eventType, description: `Failed to start ${instance.instance_name}: ${(error as Error).message}`, outcome: 'failure', resourceType: 'VirtualMachine', resourceId: instance.uuid });
       throw error;
     }
+    await this.#db.updateTable('instances').set({ state: 'Starting', host_id: target.host.id }).where('id', '=', instance.id).execute();
+    await recorder.step({ name: 'placement', state: 'done', handle: { hostId: target.host.uuid } });
     const fail = async (step: string, message: string): Promise<never> => {
       await this.#db.updateTable('instances').set({ state: 'Stopped', host_id: null }).where('id', '=', instance.id).execute();
       await recorder.step({ name: step, state: 'failed', detail: message });
@@ -691,7 +690,6 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
       throw new OrchestratorError('internal', message);
     };
 
-    instance = await this.#row(instanceId);
     if (deploy && requiresPrepare(target.extension)) {
       await recorder.step({ name: 'prepare', state: 'started', handle: { hostId: target.host.uuid } });
       const { payload, vmTO } = await this.#payloadFor(target, caller);
@@ -708,11 +706,13 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
         await this.#applyPrepareAnswer(instance, vmTO, mergeJsonPatch(vmTO as Json, answer as Json) as Record<string, unknown>);
       }
       await recorder.step({ name: 'prepare', state: 'done' });
-      instance = await this.#row(instanceId);
     }
 
     const action = deploy ? 'create' : 'start';
-    const { payload } = await this.#payloadFor({ ...target, instance }, caller);
+    // The payload is built from the row as it is now (after prepare's changes); the rest of the start uses it too.
+    const built = await this.#payloadFor(target, caller);
+    const { payload } = built;
+    instance = built.instance;
     await recorder.step({ name: action, state: 'started', handle: { hostId: target.host.uuid, instanceName: instance.instance_name } });
     const result = await this.#invoke({ ...target, instance }, action, payload);
     if (!result.success) {
@@ -723,8 +723,9 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     await this.#context.recordEvent(caller, { type: eventType, description: `${deploy ? 'Deployed' : 'Started'} instance ${instance.instance_name} on host ${target.host.name}`, outcome: 'success', resourceType: 'VirtualMachine', resourceId: instance.uuid });
   }
 
+  /** `instance` is the current row: callers hold the instance lock and read it after its last change. */
   async #markRunning(instance: InstanceRow, hostId: number | null): Promise<void> {
-    const details = parseDetails((await this.#row(instance.id)).details);
+    const details = parseDetails(instance.details);
     // `deployvm` goes only after a successful start, so a failed create is retried as create ([VMM]).
     delete details[DEPLOY_VM_DETAIL];
     await this.#db
@@ -863,7 +864,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     }
     await this.#db.transaction().execute(async (trx) => {
       // Releasing the NICs frees their IPs and MACs.
-      await trx.deleteFrom('nics').where('instance_id', '=', instance.id).execute();
+      await this.#infrastructure.releaseNics(trx, instance.id);
       await trx.updateTable('instances').set({ removed: this.#context.nowIso(), host_id: null, instance_name: `${instance.instance_name}#${instance.uuid}` }).where('id', '=', instance.id).execute();
     });
     await this.#context.recordEvent(caller, { type: 'VM.EXPUNGE', description: `Expunged instance ${instance.instance_name}`, outcome: 'success', resourceType: 'VirtualMachine', resourceId: instance.uuid });
@@ -891,7 +892,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     }
     if (instance.last_host_id !== null) {
       const last = await this.#db.selectFrom('hosts').selectAll().where('id', '=', instance.last_host_id).where('removed', 'is', null).executeTakeFirst();
-      if (last) return this.#targetOnHost(instance, last.id);
+      if (last) return this.#targetOnHost(instance, last);
     }
     const offering = await this.#db.selectFrom('service_offerings').select('host_tags').where('id', '=', instance.service_offering_id).executeTakeFirstOrThrow();
     const tag = offering.host_tags?.split(',')[0]?.trim() || undefined;
@@ -927,11 +928,12 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
       }
     }
     if (!chosen) throw noDestination();
-    return this.#targetOnHost(instance, chosen.id);
+    return this.#targetOnHost(instance, chosen);
   }
 
-  async #targetOnHost(instance: InstanceRow, hostId: number): Promise<InvocationTarget> {
-    const host = await this.#db.selectFrom('hosts').selectAll().where('id', '=', hostId).executeTakeFirst();
+  /** The invocation target on a host, given by id or as the row the caller has just read. */
+  async #targetOnHost(instance: InstanceRow, hostOrId: number | HostRow): Promise<InvocationTarget> {
+    const host = typeof hostOrId === 'number' ? await this.#db.selectFrom('hosts').selectAll().where('id', '=', hostOrId).executeTakeFirst() : hostOrId;
     if (!host) throw new OrchestratorError('unavailable', `Host of instance ${instance.instance_name} no longer exists`);
     const registration = await this.#extensions.extensionOfCluster(host.cluster_id);
     if (!registration) throw new OrchestratorError('unavailable', 'Extension not connected');
@@ -950,7 +952,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     target: InvocationTarget,
     caller: Caller | null,
     customAction?: { name: string; details: DetailMap; parameters: Record<string, unknown> },
-  ): Promise<{ payload: Record<string, unknown>; vmTO: Record<string, unknown> }> {
+  ): Promise<{ payload: Record<string, unknown>; vmTO: Record<string, unknown>; instance: InstanceRow }> {
     const instance = await this.#row(target.instance.id);
     const offering = await this.#db.selectFrom('service_offerings').selectAll().where('id', '=', instance.service_offering_id).executeTakeFirstOrThrow();
     const nics = await this.#db
@@ -988,7 +990,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
       ...(customAction ? { customAction } : {}),
     };
     const vmTO = buildVirtualMachineTO(inputs);
-    return { payload: buildPayload(inputs, vmTO), vmTO };
+    return { payload: buildPayload(inputs, vmTO), vmTO, instance };
   }
 
   async #payloadCaller(caller: Caller): Promise<Record<string, string>> {

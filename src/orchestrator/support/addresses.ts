@@ -36,15 +36,40 @@ export function cidrOf(gateway: string, netmask: string): string | null {
 
 /** Usable host addresses of a CIDR, excluding network, broadcast and the gateway, in ascending order. */
 export function* hostAddresses(cidr: string, gateway: string | null): Generator<string> {
+  for (const { ip } of hostAddressesFrom(cidr, gateway, 0)) yield ip;
+}
+
+/**
+ * The same addresses as `hostAddresses`, each with its position, starting at position `from` and wrapping
+ * around once: an allocation can resume where the previous one stopped instead of rescanning a full network.
+ */
+export function* hostAddressesFrom(cidr: string, gateway: string | null, from: number): Generator<{ index: number; ip: string }> {
   const [base, bitsText] = cidr.split('/');
   const start = ipToInt(base ?? '');
   const bits = Number(bitsText);
   if (start === null || !Number.isInteger(bits) || bits < 8 || bits > 30) return;
   const size = 2 ** (32 - bits);
   const gw = gateway ? ipToInt(gateway) : null;
-  for (let offset = 1; offset < size - 1; offset += 1) {
-    if (start + offset !== gw) yield intToIp(start + offset);
+  const gatewayOffset = gw !== null && gw > start && gw < start + size - 1 ? gw - start : null;
+  const count = size - 2 - (gatewayOffset === null ? 0 : 1);
+  for (let step = 0; step < count; step += 1) {
+    const index = (((from + step) % count) + count) % count;
+    const offset = index + 1 + (gatewayOffset !== null && index + 1 >= gatewayOffset ? 1 : 0);
+    yield { index, ip: intToIp(start + offset) };
   }
+}
+
+/** The position of `ip` among the usable addresses of the CIDR (as `hostAddressesFrom` numbers them), or null. */
+export function hostAddressIndex(cidr: string, gateway: string | null, ip: string): number | null {
+  const [base, bitsText] = cidr.split('/');
+  const start = ipToInt(base ?? '');
+  const value = ipToInt(ip);
+  const bits = Number(bitsText);
+  if (start === null || value === null || !Number.isInteger(bits) || bits < 8 || bits > 30) return null;
+  const offset = value - start;
+  const gw = gateway ? ipToInt(gateway) : null;
+  if (offset < 1 || offset >= 2 ** (32 - bits) - 1 || value === gw) return null;
+  return offset - 1 - (gw !== null && gw > start && gw < value ? 1 : 0);
 }
 
 /**
