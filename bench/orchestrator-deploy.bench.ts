@@ -17,6 +17,8 @@ import { request } from 'node:https';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Extension } from '../src/contract/extension.ts';
@@ -53,9 +55,13 @@ sampler.unref();
 
 /** Without `--only`: every part in a fresh process of its own (so no run inherits another's heap), then the summary. */
 if (ONLY === undefined) {
+  // The parts run from an esbuild bundle of this script under plain node, as `dist/extorch.js` runs in production:
+  // under tsx, its transpiler and the unbundled modules add about 95 MB to the RSS being measured.
+  const bundle = join('.extorch', 'bench', 'orchestrator-deploy.mjs');
+  await build({ entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'warning' });
   const summary: string[] = [];
   for (const part of PARTS) {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args, '--only', part], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [bundle, ...args, '--only', part], { stdio: ['ignore', 'pipe', 'inherit'] });
     for await (const line of createInterface({ input: child.stdout })) {
       console.log(line);
       if (line.startsWith('[')) summary.push(line);
