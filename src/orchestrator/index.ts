@@ -1,5 +1,6 @@
 export { createOrchestrator } from './orchestrator.ts';
 export type { Orchestrator, OrchestratorConfig, OrchestratorTimings, BuiltinExtensions, Logger } from './orchestrator.ts';
+export type { InvocationObservation, InvocationObserver } from './extensions/runner.ts';
 export { DEFAULT_LIFECYCLE_POLICY, DEFAULT_TIMINGS } from './context.ts';
 export type { LifecyclePolicy } from './context.ts';
 export { OrchestratorError, isOrchestratorError } from './errors.ts';

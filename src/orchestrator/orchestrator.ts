@@ -4,7 +4,7 @@ import type { DatabaseConfig } from '../store/config.ts';
 import { openDatabase, type OpenedDatabase } from '../store/database.ts';
 import { DEFAULT_LIFECYCLE_POLICY, DEFAULT_TIMINGS, silentLogger, type LifecyclePolicy, type ServiceContext } from './context.ts';
 import { EventsServiceImpl } from './events.ts';
-import { ExtensionRunner } from './extensions/runner.ts';
+import { ExtensionRunner, type InvocationObserver } from './extensions/runner.ts';
 import { ExtensionsServiceImpl } from './extensions/service.ts';
 import { IamServiceImpl } from './iam.ts';
 import { InfrastructureServiceImpl } from './infrastructure.ts';
@@ -62,6 +62,8 @@ export interface OrchestratorConfig {
   readonly adminPassword?: string;
   /** Timeouts, retries and concurrency bounds of extension invocations (defaults: `DEFAULT_LIFECYCLE_POLICY`). */
   readonly policy?: Partial<Omit<LifecyclePolicy, 'attempts'>> & { readonly attempts?: Readonly<Record<string, number>> };
+  /** Told about every finished extension invocation (metrics); must not throw. */
+  readonly onInvocation?: InvocationObserver;
 }
 
 export interface Orchestrator {
@@ -119,7 +121,7 @@ async function assemble(config: OrchestratorConfig, store: OpenedDatabase): Prom
   const extensions = new ExtensionsServiceImpl(context, jobs);
   const infrastructure = new InfrastructureServiceImpl(context, extensions);
   const templates = new TemplatesServiceImpl(context, extensions);
-  const instances = new InstancesServiceImpl(context, jobs, extensions, infrastructure, new ExtensionRunner(context.dataRoot));
+  const instances = new InstancesServiceImpl(context, jobs, extensions, infrastructure, new ExtensionRunner(context.dataRoot, config.onInvocation));
   const powerSync = new PowerSyncServiceImpl(context, instances);
   extensions.setExecutor(instances);
 

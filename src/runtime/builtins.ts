@@ -9,8 +9,6 @@ import type { Extension } from '../contract/extension.ts';
 import { hypervExtension } from '../extensions/hyperv/index.ts';
 import { maasExtension } from '../extensions/maas/index.ts';
 import { proxmoxExtension } from '../extensions/proxmox/index.ts';
-import { instrumentExtension } from '../metrics/instrument.ts';
-import type { ExtorchMetrics } from '../metrics/registry.ts';
 import type { BuiltinExtensions } from '../orchestrator/index.ts';
 
 export type BuiltinName = 'Proxmox' | 'HyperV' | 'MaaS';
@@ -35,8 +33,6 @@ const BUNDLED_EXECUTABLES: Record<BuiltinName, string> = {
 export interface BuiltinWiringOptions {
   /** In-built extensions to run as their bundled executable instead of in-process. */
   readonly asExecutable?: readonly BuiltinName[];
-  /** Action latency of the in-process extensions goes here (executables are timed by the orchestrator's jobs). */
-  readonly metrics?: ExtorchMetrics;
 }
 
 /** The `builtinExtensions` map for `createOrchestrator`: every in-built extension not run as an executable. */
@@ -44,7 +40,7 @@ export function builtinExtensions(options: BuiltinWiringOptions = {}): BuiltinEx
   const wired: Partial<Record<BuiltinName, Extension>> = {};
   for (const name of BUILTIN_NAMES) {
     if (options.asExecutable?.includes(name)) continue;
-    wired[name] = options.metrics ? instrumentExtension(IN_PROCESS[name], options.metrics) : IN_PROCESS[name];
+    wired[name] = IN_PROCESS[name];
   }
   return wired;
 }

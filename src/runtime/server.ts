@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { createApiServer } from '../api/server.ts';
 import { createLogger } from '../api/logger.ts';
+import { observeInvocations } from '../metrics/instrument.ts';
 import { createMetrics, type ExtorchMetrics } from '../metrics/registry.ts';
 import { createOrchestrator, type Orchestrator } from '../orchestrator/index.ts';
 import type { DatabaseConfig } from '../store/config.ts';
@@ -54,7 +55,8 @@ export async function startExtorchServer(config: ExtorchServerConfig): Promise<R
     secretsKey: config.secretsKey,
     extensionsRoot: config.extensionsRoot,
     dataRoot: config.dataRoot,
-    builtinExtensions: builtinExtensions({ asExecutable, metrics }),
+    builtinExtensions: builtinExtensions({ asExecutable }),
+    onInvocation: observeInvocations(metrics),
     logger: logger.child({ component: 'orchestrator' }),
     // The sweep loop below runs power sync so that its duration lands in the metrics.
     timings: { powerSyncIntervalMs: 0, hostHealthIntervalMs: config.hostHealthIntervalMs },

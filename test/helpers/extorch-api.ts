@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createApiServer } from '../../src/api/server.ts';
 import { createLogger } from '../../src/api/logger.ts';
 import { defineExtension, ExtensionError, type Extension } from '../../src/contract/extension.ts';
-import { instrumentExtension } from '../../src/metrics/instrument.ts';
+import { observeInvocations } from '../../src/metrics/instrument.ts';
 import { createMetrics, type ExtorchMetrics } from '../../src/metrics/registry.ts';
 import { createOrchestrator, type Orchestrator } from '../../src/orchestrator/index.ts';
 
@@ -72,7 +72,8 @@ export async function startExtorchApi(): Promise<RunningApi> {
     secretsKey: 'api-test-secrets-key',
     extensionsRoot: join(dir, 'extensions'),
     dataRoot: join(dir, 'data'),
-    builtinExtensions: { Proxmox: instrumentExtension(stubProxmoxExtension(calls), metrics) },
+    builtinExtensions: { Proxmox: stubProxmoxExtension(calls) },
+    onInvocation: observeInvocations(metrics),
     timings: { powerSyncIntervalMs: 0, hostHealthIntervalMs: 0 },
   });
   const admin = await orchestrator.iam.systemAdmin();

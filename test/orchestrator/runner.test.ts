@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { defineExtension, ExtensionError } from '../../src/contract/extension.ts';
-import { ExtensionRunner } from '../../src/orchestrator/extensions/runner.ts';
+import { ExtensionRunner, type InvocationObservation } from '../../src/orchestrator/extensions/runner.ts';
 import { writeTestExtension, TEST_EXTENSION_PATH } from '../helpers/test-extension.ts';
 
 /** Alive = exists and is not a zombie (a killed orphan may linger unreaped under some init processes). */
@@ -41,6 +41,21 @@ describe('extension runner: argv contract', () => {
     const bad = await runner.run(entry(), 'nosuchaction', {}, 30);
     assert.equal(bad.success, false);
     assert.equal(bad.output, 'Exit code: 1, Output: {"error":"Invalid action"}');
+  });
+
+  test('every finished invocation is reported to the observer (metrics), executables included', async () => {
+    const seen: InvocationObservation[] = [];
+    const observed = new ExtensionRunner(join(root, 'data'), (observation) => seen.push(observation));
+    await observed.run(entry(), 'STATUS', { virtualmachinename: 'vm1' }, 30);
+    await observed.run(entry(), 'nosuchaction', {}, 30);
+    assert.deepEqual(
+      seen.map(({ extension, action, outcome }) => ({ extension, action, outcome })),
+      [
+        { extension: 'testext', action: 'status', outcome: 'success' },
+        { extension: 'testext', action: 'nosuchaction', outcome: 'failure' },
+      ],
+    );
+    for (const observation of seen) assert.ok(observation.seconds > 0 && observation.seconds < 30);
   });
 
   test('large stdout and stderr are drained concurrently (no pipe deadlock) and merged', async () => {

@@ -23,6 +23,15 @@ export type EntryPoint =
   | { readonly kind: 'executable'; readonly extensionName: string; readonly path: string }
   | { readonly kind: 'in-process'; readonly extensionName: string; readonly extension: Extension };
 
+/** One finished invocation, for metrics: every extension, in-process or executable, in-built or user-defined. */
+export interface InvocationObservation {
+  readonly extension: string;
+  readonly action: string;
+  readonly outcome: 'success' | 'failure';
+  readonly seconds: number;
+}
+export type InvocationObserver = (observation: InvocationObservation) => void;
+
 /** Extra time granted after SIGTERM before SIGKILL is not useful here: CloudStack kills at once. */
 const KILL_SIGNAL = 'SIGKILL';
 
@@ -36,15 +45,20 @@ function failure(output: string, rawOutput: string, exitCode: number | null, sta
  */
 export class ExtensionRunner {
   readonly #dataRoot: string;
+  readonly #observe: InvocationObserver | undefined;
 
-  constructor(dataRoot: string) {
+  constructor(dataRoot: string, observe?: InvocationObserver) {
     this.#dataRoot = dataRoot;
+    this.#observe = observe;
   }
 
   async run(entry: EntryPoint, action: string, payload: Record<string, unknown>, timeoutSeconds: number): Promise<InvocationResult> {
-    return entry.kind === 'executable'
-      ? this.#runExecutable(entry.extensionName, entry.path, action, payload, timeoutSeconds)
-      : this.#runInProcess(entry.extension, action, payload, timeoutSeconds);
+    const result =
+      entry.kind === 'executable'
+        ? await this.#runExecutable(entry.extensionName, entry.path, action, payload, timeoutSeconds)
+        : await this.#runInProcess(entry.extension, action, payload, timeoutSeconds);
+    this.#observe?.({ extension: entry.extensionName, action: action.toLowerCase(), outcome: result.success ? 'success' : 'failure', seconds: result.durationMs / 1000 });
+    return result;
   }
 
   async #runInProcess(extension: Extension, action: string, payload: Record<string, unknown>, timeoutSeconds: number): Promise<InvocationResult> {
