@@ -30,7 +30,8 @@ for (const backend of testDatabases()) {
       assert.deepEqual({ ...engineering, id: 'x', created: 'x' }, { id: 'x', name: 'Engineering', path: 'ROOT/Engineering', parentId: root.id, parentName: 'ROOT', level: 1, created: 'x' });
 
       const userRole = (await iam.listRoles(admin, { type: 'User' })).items[0];
-      assert.deepEqual(userRole && { ...userRole, id: 'x' }, { id: 'x', name: 'User', type: 'User', description: 'Default user role', isDefault: true });
+      assert.ok(userRole);
+      assert.deepEqual({ ...userRole, id: 'x' }, { id: 'x', name: 'User', type: 'User', description: 'Default user role', isDefault: true });
 
       const { account, user } = await iam.createAccount(admin, { username: 'dana', password: 'dana-pw', firstName: 'Dana', lastName: 'S', email: 'dana@example.test', domainId: engineering.id });
       assert.deepEqual(

@@ -1,6 +1,7 @@
 // The IAM tables as queries, and the one mapper from each row shape to the domain object it becomes.
 import { randomUUID } from 'node:crypto';
 import type { InferResult, Insertable, Kysely, Selectable } from 'kysely';
+import { OWNER_COLUMNS } from '../access.ts';
 import type { Caller } from '../caller.ts';
 import type { Database, RolesTable, UsersTable } from '../../store/schema.ts';
 import type { Account, AccountType, Domain, Role, RoleType, User } from '../types.ts';
@@ -10,16 +11,12 @@ import type { Account, AccountType, Domain, Role, RoleType, User } from '../type
  * Needs the aliases `a` (accounts), `d` (domains) and `r` (roles).
  */
 const ACCOUNT_COLUMNS = [
+  ...OWNER_COLUMNS,
   'a.id as account_id',
-  'a.uuid as account_uuid',
-  'a.name as account_name',
   'a.account_type',
   'a.domain_id as account_domain_id',
   'a.state as account_state',
   'a.created as account_created',
-  'd.uuid as domain_uuid',
-  'd.name as domain_name',
-  'd.path as domain_path',
   'r.uuid as role_uuid',
   'r.name as role_name',
   'r.role_type',
@@ -73,11 +70,6 @@ export interface DomainRow {
   created: string;
   parent_uuid: string | null;
   parent_name: string | null;
-}
-
-/** Who owns a row, as `canAccessOwner` asks. */
-export function ownerOf(row: AccountRow): { accountId: string; domainPath: string } {
-  return { accountId: row.account_uuid, domainPath: row.domain_path };
 }
 
 /** The account type, domain and role that `Caller`, `User` and `Account` all carry under the same names. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../../store/schema.ts';
-import { canAccessOwner, requireAdmin } from '../access.ts';
+import { canAccessOwner, ownerOf, requireAdmin } from '../access.ts';
 import type { Caller } from '../caller.ts';
 import { isAdmin } from '../caller.ts';
 import type { ServiceContext } from '../context.ts';
@@ -20,7 +20,7 @@ import { hashPassword, randomToken, verifyPassword } from '../support/crypto.ts'
 import { keywordPattern, pageOf } from '../support/paging.ts';
 import type { Account, ApiKeyPair, Domain, ListOptions, Page, Role, RoleType, User } from '../types.ts';
 import { domainPathFromApi, ROOT_DOMAIN } from './domain-path.ts';
-import { accountOf, accountsQuery, callerOf, domainOf, newUserRow, ownerOf, roleOf, userOf, usersQuery, type UserRow } from './records.ts';
+import { accountOf, accountsQuery, callerOf, domainOf, newUserRow, roleOf, userOf, usersQuery, type UserRow } from './records.ts';
 import { ACCOUNT_TYPE_FOR_ROLE, DEFAULT_ROLES, ROLE_FOR_ACCOUNT_TYPE } from './roles.ts';
 
 const API_KEY_BYTES = 64;
