@@ -6,7 +6,7 @@ import { useConsole } from '../app/context.ts';
 import { useLoad } from '../app/hooks.ts';
 import { navigate } from '../app/router.ts';
 import { DataTable, stateColumn, type Column } from '../components/DataTable.tsx';
-import { optionsOf } from '../components/fields.ts';
+import { optionsOf, type FieldSpec, type FormValues } from '../components/fields.ts';
 import { ChooserField, Form } from '../components/Form.tsx';
 import { FormDialog } from '../components/FormDialog.tsx';
 import { Modal, Tabs } from '../components/Modal.tsx';
@@ -41,7 +41,14 @@ export function InfrastructurePage({ tab: routeTab }: { tab: string | undefined 
 /** Sends the create command, then closes the dialog and reloads the list. */
 type Create = (params: ApiParams) => Promise<void>;
 
-/** A list with an "Add" dialog: the shape every tab shares. */
+/** An "Add" dialog that is one form; its values, through `params` when given, are the create command's parameters. */
+interface CreateForm {
+  title: string;
+  fields: readonly FieldSpec[];
+  params?: (values: FormValues) => ApiParams;
+}
+
+/** A list with an "Add" dialog (`<listKey>-dialog`): the shape every tab shares. */
 function ListWithCreate({ command, listKey, params = {}, columns, createLabel, createCommand, dialog }: {
   command: string;
   listKey: string;
@@ -49,7 +56,7 @@ function ListWithCreate({ command, listKey, params = {}, columns, createLabel, c
   columns: ReadonlyArray<Column<ApiObject>>;
   createLabel: string;
   createCommand: string;
-  dialog: (close: () => void, create: Create) => ReactNode;
+  dialog: CreateForm | ((close: () => void, create: Create) => ReactNode);
 }) {
   const { session, can } = useConsole();
   const list = useLoad(() => session.list(command, listKey, params), [session, command]);
@@ -68,7 +75,19 @@ function ListWithCreate({ command, listKey, params = {}, columns, createLabel, c
       )}
       {list.error && <p className="form-error">{list.error}</p>}
       <DataTable testId={`${listKey}-table`} rows={list.data?.items ?? []} columns={columns} />
-      {open && dialog(() => setOpen(false), create)}
+      {open &&
+        (typeof dialog === 'function' ? (
+          dialog(() => setOpen(false), create)
+        ) : (
+          <FormDialog
+            title={dialog.title}
+            testId={`${listKey}-dialog`}
+            onClose={() => setOpen(false)}
+            submitLabel="Add"
+            fields={dialog.fields}
+            onSubmit={(values) => create(dialog.params ? dialog.params(values) : values)}
+          />
+        ))}
     </>
   );
 }
@@ -81,21 +100,15 @@ function ZonesTab() {
       createLabel="Add zone"
       createCommand="createZone"
       columns={[{ key: 'name', label: 'Name' }, { key: 'networktype', label: 'Network type' }, allocationStateColumn, { key: 'dns1', label: 'DNS 1' }]}
-      dialog={(close, create) => (
-        <FormDialog
-          title="Add zone"
-          testId="zone-dialog"
-          onClose={close}
-          submitLabel="Add"
-          fields={[
-            { name: 'name', label: 'Name', required: true },
-            { name: 'networktype', label: 'Network type', kind: 'select', required: true, defaultValue: 'Advanced', options: [{ value: 'Advanced', label: 'Advanced' }, { value: 'Basic', label: 'Basic' }] },
-            { name: 'dns1', label: 'DNS 1', required: true, placeholder: '8.8.8.8' },
-            { name: 'internaldns1', label: 'Internal DNS 1', required: true, placeholder: '10.0.0.2' },
-          ]}
-          onSubmit={create}
-        />
-      )}
+      dialog={{
+        title: 'Add zone',
+        fields: [
+          { name: 'name', label: 'Name', required: true },
+          { name: 'networktype', label: 'Network type', kind: 'select', required: true, defaultValue: 'Advanced', options: [{ value: 'Advanced', label: 'Advanced' }, { value: 'Basic', label: 'Basic' }] },
+          { name: 'dns1', label: 'DNS 1', required: true, placeholder: '8.8.8.8' },
+          { name: 'internaldns1', label: 'Internal DNS 1', required: true, placeholder: '10.0.0.2' },
+        ],
+      }}
     />
   );
 }
@@ -110,23 +123,17 @@ function PodsTab() {
       createLabel="Add pod"
       createCommand="createPod"
       columns={[{ key: 'name', label: 'Name' }, { key: 'zonename', label: 'Zone' }, { key: 'gateway', label: 'Gateway' }, allocationStateColumn]}
-      dialog={(close, create) => (
-        <FormDialog
-          title="Add pod"
-          testId="pod-dialog"
-          onClose={close}
-          submitLabel="Add"
-          fields={[
-            { name: 'zoneid', label: 'Zone', kind: 'select', required: true, options: optionsOf(zones.data?.items) },
-            { name: 'name', label: 'Name', required: true },
-            { name: 'gateway', label: 'Gateway' },
-            { name: 'netmask', label: 'Netmask' },
-            { name: 'startip', label: 'Start IP' },
-            { name: 'endip', label: 'End IP' },
-          ]}
-          onSubmit={create}
-        />
-      )}
+      dialog={{
+        title: 'Add pod',
+        fields: [
+          { name: 'zoneid', label: 'Zone', kind: 'select', required: true, options: optionsOf(zones.data?.items) },
+          { name: 'name', label: 'Name', required: true },
+          { name: 'gateway', label: 'Gateway' },
+          { name: 'netmask', label: 'Netmask' },
+          { name: 'startip', label: 'Start IP' },
+          { name: 'endip', label: 'End IP' },
+        ],
+      }}
     />
   );
 }
@@ -149,32 +156,27 @@ function ClustersTab() {
         { key: 'zonename', label: 'Zone' },
         allocationStateColumn,
       ]}
-      dialog={(close, create) => (
-        <FormDialog
-          title="Add External cluster"
-          testId="cluster-dialog"
-          onClose={close}
-          submitLabel="Add"
-          fields={[
-            { name: 'podid', label: 'Pod', kind: 'select', required: true, options: optionsOf(pods.data?.items, (pod) => pod.zonename) },
-            { name: 'clustername', label: 'Name', required: true },
-            { name: 'extensionid', label: 'Extension', kind: 'select', required: true, options: optionsOf(extensions.data?.items) },
-            keyValueField('externaldetails'),
-          ]}
-          onSubmit={(values) => {
-            const pod = pods.data?.items.find((item) => item.id === values.podid);
-            return create({
-              clustername: String(values.clustername),
-              podid: String(values.podid),
-              zoneid: pod ? String(pod.zoneid) : undefined,
-              hypervisor: 'External',
-              clustertype: 'CloudManaged',
-              extensionid: String(values.extensionid),
-              ...mapParam('externaldetails', keyValuesOf(values, 'externaldetails')),
-            });
-          }}
-        />
-      )}
+      dialog={{
+        title: 'Add External cluster',
+        fields: [
+          { name: 'podid', label: 'Pod', kind: 'select', required: true, options: optionsOf(pods.data?.items, (pod) => pod.zonename) },
+          { name: 'clustername', label: 'Name', required: true },
+          { name: 'extensionid', label: 'Extension', kind: 'select', required: true, options: optionsOf(extensions.data?.items) },
+          keyValueField('externaldetails'),
+        ],
+        params: (values) => {
+          const pod = pods.data?.items.find((item) => item.id === values.podid);
+          return {
+            clustername: String(values.clustername),
+            podid: String(values.podid),
+            zoneid: pod ? String(pod.zoneid) : undefined,
+            hypervisor: 'External',
+            clustertype: 'CloudManaged',
+            extensionid: String(values.extensionid),
+            ...mapParam('externaldetails', keyValuesOf(values, 'externaldetails')),
+          };
+        },
+      }}
     />
   );
 }
