@@ -4,7 +4,7 @@ import { Fragment, useState } from 'react';
 import type { ApiObject } from '../api/client.ts';
 import { keyValueLines, mapParam } from '../api/params.ts';
 import { useConsole } from '../app/context.ts';
-import { useLoad } from '../app/hooks.ts';
+import { useAction, useLoad } from '../app/hooks.ts';
 import { navigate } from '../app/router.ts';
 import { DataTable, DetailsList, display } from '../components/DataTable.tsx';
 import { optionsOf } from '../components/fields.ts';
@@ -20,19 +20,9 @@ export function ExtensionDetailPage({ id }: { id: string }) {
   const { session, can } = useConsole();
   const [tab, setTab] = useState<Tab>('details');
   const [dialog, setDialog] = useState<'edit' | 'register' | undefined>();
-  const [actionError, setActionError] = useState('');
   const loaded = useLoad(async () => (await session.list<ExtensionRow>('listExtensions', 'extension', { id, details: 'all' })).items[0], [session, id]);
   const extension = loaded.data;
-
-  async function act(run: () => Promise<unknown>) {
-    setActionError('');
-    try {
-      await run();
-      await loaded.reload();
-    } catch (error) {
-      setActionError((error as Error).message);
-    }
-  }
+  const { error: actionError, act } = useAction(loaded.reload);
 
   if (loaded.error) return <p className="form-error">{loaded.error}</p>;
   if (!extension) return <p className="loading">Loading…</p>;
@@ -190,17 +180,7 @@ function CustomActionsTab({ extension }: { extension: ExtensionRow }) {
   const actions = useLoad(() => session.list<CustomActionRow>('listCustomActions', 'extensioncustomaction', { extensionid: extension.id }), [session, extension.id]);
   const [editing, setEditing] = useState<CustomActionRow | 'new' | undefined>();
   const [expanded, setExpanded] = useState<string>();
-  const [error, setError] = useState('');
-
-  async function act(run: () => Promise<unknown>) {
-    setError('');
-    try {
-      await run();
-      await actions.reload();
-    } catch (failure) {
-      setError((failure as Error).message);
-    }
-  }
+  const { error, act } = useAction(actions.reload);
 
   return (
     <>
