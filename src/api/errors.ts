@@ -1,5 +1,6 @@
 // CloudStack's error model (cloudstack-api.md §1.6): HTTP status = `errorcode` (ApiErrorCode), plus the
 // exception class code `cserrorcode` (CSExceptionErrorCode) and the operator-facing `errortext`.
+import type { OrchestratorErrorKind } from '../orchestrator/index.ts';
 
 export const ApiErrorCode = {
   unauthorized: 401,
@@ -55,15 +56,8 @@ export function internalError(message: string): ApiError {
   return new ApiError(ApiErrorCode.internalError, message, CsExceptionCode.cloudRuntime);
 }
 
-/** The `kind` vocabulary of the orchestrator's errors (ORCH-INTERFACE.md), mapped to CloudStack's codes. */
-export type DomainErrorKind =
-  | 'not-found'
-  | 'invalid-parameter'
-  | 'permission-denied'
-  | 'conflict'
-  | 'insufficient-capacity'
-  | 'unavailable'
-  | 'internal';
+/** The `kind` vocabulary of the orchestrator's errors (ORCH-INTERFACE.md); every kind must map to CloudStack's codes. */
+export type DomainErrorKind = OrchestratorErrorKind;
 
 const KIND_TO_CODES: Record<DomainErrorKind, [ApiErrorCodeValue, number]> = {
   // CloudStack raises InvalidParameterValueException("Unable to find …") for unknown ids.

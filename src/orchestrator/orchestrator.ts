@@ -6,7 +6,7 @@ import { DEFAULT_LIFECYCLE_POLICY, DEFAULT_TIMINGS, silentLogger, type Lifecycle
 import { EventsServiceImpl } from './events.ts';
 import { ExtensionRunner, type InvocationObserver } from './extensions/runner.ts';
 import { ExtensionsServiceImpl } from './extensions/service.ts';
-import { IamServiceImpl } from './iam.ts';
+import { IamServiceImpl } from './iam/service.ts';
 import { InfrastructureServiceImpl } from './infrastructure.ts';
 import { JobsServiceImpl } from './jobs.ts';
 import { InstancesServiceImpl } from './lifecycle/instances.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import { canAccessOwner } from './access.ts';
+import { canAccessOwner, OWNER_COLUMNS, ownerFieldsOf, ownerOf } from './access.ts';
 import type { Caller } from './caller.ts';
 import { isAdmin } from './caller.ts';
 import type { ServiceContext } from './context.ts';
@@ -91,11 +91,7 @@ export class TemplatesServiceImpl implements TemplatesService {
       .select([
         'e.uuid as extension_uuid',
         'e.name as extension_name',
-        'a.uuid as account_uuid',
-        'a.name as account_name',
-        'd.uuid as domain_uuid',
-        'd.name as domain_name',
-        'd.path as domain_path',
+        ...OWNER_COLUMNS,
         'z.uuid as zone_uuid',
         'z.name as zone_name',
       ])
@@ -109,7 +105,7 @@ export class TemplatesServiceImpl implements TemplatesService {
     const which = filter.templateFilter ?? 'all';
     const visible = rows.filter((row) => {
       const own = row.account_uuid === caller.accountId;
-      const accessible = row.is_public === 1 || canAccessOwner(caller, { accountId: row.account_uuid, domainPath: row.domain_path });
+      const accessible = row.is_public === 1 || canAccessOwner(caller, ownerOf(row));
       switch (which) {
         case 'self':
         case 'selfexecutable':
@@ -148,10 +144,7 @@ export class TemplatesServiceImpl implements TemplatesService {
           isReady: true,
           status: 'Download Complete',
           templateType: 'USER',
-          accountId: row.account_uuid,
-          accountName: row.account_name,
-          domainId: row.domain_uuid,
-          domainName: row.domain_name,
+          ...ownerFieldsOf(row),
           created: row.created,
         }),
       ),

@@ -5,6 +5,8 @@ import { describe, test } from 'node:test';
 import { interpretResult } from '../../ui/src/api/action-result.ts';
 import { fieldForError } from '../../ui/src/api/field-errors.ts';
 import { keyValueLines, listParam, mapParam, parseKeyValueLines } from '../../ui/src/api/params.ts';
+import { optionsOf } from '../../ui/src/components/fields.ts';
+import { detailFieldsFor, detailsSummary, externalDetailsOf, HOST_DETAIL_FIELDS, keyValuesOf, SECRET_DETAIL_KEYS } from '../../ui/src/pages/extension-forms.ts';
 
 describe('fieldForError', () => {
   const fields = { zoneid: 'zoneid', templateid: 'templateid', path: 'path', iso_path: 'externaldetails[0].iso_path', url: 'externaldetails[0].url' };
@@ -67,5 +69,34 @@ describe('interpretResult', () => {
     assert.equal(interpretResult({ success: true, result: { message: 'Done it', details: JSON.stringify({ message: [{ a: 1 }] }) } }).table, undefined);
     const failed = interpretResult({ success: false, result: { message: 'Failed to complete CreateSnapshot', details: 'Traceback: boom' } });
     assert.deepEqual(failed, { success: false, message: 'Failed to complete CreateSnapshot' });
+  });
+});
+
+describe('select options', () => {
+  test('API objects become id/name options, with an aside in brackets only when it says something', () => {
+    const items = [{ id: 'z1', name: 'zone1', zonename: 'north' }, { id: 2, name: 'pod2', zonename: '' }, { id: 'p3', name: 'pod3' }];
+    assert.deepEqual(optionsOf(items), [{ value: 'z1', label: 'zone1' }, { value: '2', label: 'pod2' }, { value: 'p3', label: 'pod3' }]);
+    assert.deepEqual(optionsOf(items, (item) => item.zonename).map((option) => option.label), ['zone1 (north)', 'pod2', 'pod3']);
+    assert.deepEqual(optionsOf(undefined), []);
+  });
+});
+
+describe('host and template details', () => {
+  test('an in-built extension gets its own fields, any other a key=value editor, and the details follow', () => {
+    const proxmox = detailFieldsFor('proxmox', HOST_DETAIL_FIELDS, 'Details (key=value per line)');
+    assert.equal(proxmox, HOST_DETAIL_FIELDS.proxmox);
+    assert.deepEqual(externalDetailsOf('proxmox', proxmox, { url: 'https://pve:8006', verify_tls_certificate: false, node: '', rack: 'r1' }), { url: 'https://pve:8006', verify_tls_certificate: 'false' });
+    const free = detailFieldsFor(undefined, HOST_DETAIL_FIELDS, 'External details (key=value per line)');
+    assert.deepEqual(free, [{ name: 'externaldetails', label: 'External details (key=value per line)', kind: 'textarea' }]);
+    assert.deepEqual(externalDetailsOf(undefined, free, { externaldetails: 'rack = r1\n\nrow=7' }), { rack: 'r1', row: '7' });
+    assert.deepEqual(keyValuesOf({}, 'details'), {});
+    assert.throws(() => keyValuesOf({ details: 'no-equals-sign' }, 'details'), /key=value/);
+  });
+
+  test('a table cell lists the details without the secret ones, or a dash', () => {
+    assert.equal(detailsSummary({ url: 'https://pve:8006', secret: '******', node: 'pve1' }, SECRET_DETAIL_KEYS), 'url=https://pve:8006, node=pve1');
+    assert.equal(detailsSummary({ secret: '******' }, SECRET_DETAIL_KEYS), '—');
+    assert.equal(detailsSummary({ secret: 'shown' }), 'secret=shown');
+    assert.equal(detailsSummary(undefined), '—');
   });
 });

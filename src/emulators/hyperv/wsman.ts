@@ -245,31 +245,32 @@ export interface FaultDescription {
   readonly providerFault?: string;
 }
 
+/** A shell or command id that names nothing: WinRM answers both with the same fault and its own message. */
+function invalidSelectors(message: string): FaultDescription {
+  return {
+    code: 's:Sender',
+    subcode: 'w:InvalidSelectors',
+    reason: 'The WS-Management service cannot process the request because the request contained invalid selectors for the resource. ',
+    wsmanCode: 2150858843,
+    faultDetail: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/UnexpectedSelectors',
+    message,
+  };
+}
+
 export const WSMAN_FAULTS = {
   timedOut(): FaultDescription {
     const text = 'The WS-Management service cannot complete the operation within the time specified in OperationTimeout.  ';
     return { code: 's:Receiver', subcode: 'w:TimedOut', reason: text, wsmanCode: 2150858793, message: text };
   },
   unknownShell(shellId: string): FaultDescription {
-    return {
-      code: 's:Sender',
-      subcode: 'w:InvalidSelectors',
-      reason: 'The WS-Management service cannot process the request because the request contained invalid selectors for the resource. ',
-      wsmanCode: 2150858843,
-      faultDetail: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/UnexpectedSelectors',
-      message: `The request for the Windows Remote Shell with ShellId ${shellId} failed because the shell was not found on the server. Possible causes are: the specified ShellId is incorrect or the shell no longer exists on the server. Provide the correct ShellId or create a new shell and retry the operation. `,
-    };
+    return invalidSelectors(
+      `The request for the Windows Remote Shell with ShellId ${shellId} failed because the shell was not found on the server. Possible causes are: the specified ShellId is incorrect or the shell no longer exists on the server. Provide the correct ShellId or create a new shell and retry the operation. `,
+    );
   },
   unknownCommand(): FaultDescription {
-    return {
-      code: 's:Sender',
-      subcode: 'w:InvalidSelectors',
-      reason: 'The WS-Management service cannot process the request because the request contained invalid selectors for the resource. ',
-      wsmanCode: 2150858843,
-      faultDetail: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/UnexpectedSelectors',
-      message:
-        'The Windows Remote Shell received a request to perform an operation on a command identifier that does not exist. Either the command has completed execution or the client specified an invalid command identifier. ',
-    };
+    return invalidSelectors(
+      'The Windows Remote Shell received a request to perform an operation on a command identifier that does not exist. Either the command has completed execution or the client specified an invalid command identifier. ',
+    );
   },
   schemaValidation(detail: string): FaultDescription {
     return {

@@ -55,3 +55,25 @@ export function useLoad<T>(loader: () => Promise<T>, deps: readonly unknown[], p
 
   return { data, error, reload };
 }
+
+export interface Action {
+  /** The last action's failure, in plain words; cleared when the next one starts. */
+  error: string;
+  /** Runs `run`, then `reload`s what it changed. */
+  act: (run: () => Promise<unknown>) => Promise<void>;
+}
+
+/** Buttons that change something and reload: their failure is shown by the page instead of escaping. */
+export function useAction(reload: () => Promise<void>): Action {
+  const [error, setError] = useState('');
+  async function act(run: () => Promise<unknown>): Promise<void> {
+    setError('');
+    try {
+      await run();
+      await reload();
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
+  }
+  return { error, act };
+}

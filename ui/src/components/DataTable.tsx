@@ -1,10 +1,16 @@
 // A plain table: columns as data, one `data-row` attribute per row (its name) for tests and links.
 import type { ReactNode } from 'react';
+import { StateBadge } from './Modal.tsx';
 
 export interface Column<T> {
   key: string;
   label: string;
   render?: (row: T) => ReactNode;
+}
+
+/** A column showing a state (`state`, `allocationstate`, …) as a badge. */
+export function stateColumn<T extends Record<string, unknown>>(key: string, label: string): Column<T> {
+  return { key, label, render: (row) => <StateBadge state={row[key]} /> };
 }
 
 export function DataTable<T extends Record<string, unknown>>({

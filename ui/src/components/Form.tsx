@@ -2,26 +2,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../api/client.ts';
 import { fieldForError } from '../api/field-errors.ts';
-
-export type FormValue = string | boolean;
-export type FormValues = Record<string, FormValue>;
-
-export interface FieldSpec {
-  /** Key in the form values and the input's `name`. */
-  name: string;
-  label: string;
-  /** The API parameter this field feeds (defaults to `name`); errors naming it are shown at the field. */
-  param?: string;
-  kind?: 'text' | 'password' | 'number' | 'select' | 'checkbox' | 'textarea' | 'datetime';
-  options?: ReadonlyArray<{ value: string; label: string }>;
-  required?: boolean;
-  placeholder?: string;
-  help?: string;
-  step?: string;
-  defaultValue?: FormValue;
-  /** Shown only when this returns true (e.g. `iso_path` only for ISO templates). */
-  visible?: (values: FormValues) => boolean;
-}
+import { initialValues, visibleValues, type FieldSpec, type FormValue, type FormValues, type SelectOption } from './fields.ts';
 
 export interface FormProps {
   fields: readonly FieldSpec[];
@@ -31,25 +12,6 @@ export interface FormProps {
   initial?: FormValues;
   testId?: string;
   children?: ReactNode;
-}
-
-export function initialValues(fields: readonly FieldSpec[], initial: FormValues = {}): FormValues {
-  const values: FormValues = {};
-  for (const field of fields) values[field.name] = initial[field.name] ?? field.defaultValue ?? (field.kind === 'checkbox' ? false : '');
-  return values;
-}
-
-/** Values of the visible fields only, trimmed; empty strings are dropped so the API sees "not given". */
-export function visibleValues(fields: readonly FieldSpec[], values: FormValues): FormValues {
-  const result: FormValues = {};
-  for (const field of fields) {
-    if (field.visible && !field.visible(values)) continue;
-    const value = values[field.name];
-    if (typeof value === 'string') {
-      if (value.trim() !== '') result[field.name] = value.trim();
-    } else if (value !== undefined) result[field.name] = value;
-  }
-  return result;
 }
 
 export function Form({ fields, submitLabel, onSubmit, onCancel, initial, testId, children }: FormProps) {
@@ -165,6 +127,23 @@ function Field({ field, value, error, onChange }: { field: FieldSpec; value: For
           {error}
         </small>
       )}
+    </div>
+  );
+}
+
+/** A choice made before a form is shown, because it decides the form's fields (the cluster a new host joins). */
+export function ChooserField({ id, name, label, value, options, onChange }: { id: string; name: string; label: string; value: string; options: readonly SelectOption[]; onChange: (value: string) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} name={name} value={value} onChange={(event) => onChange(event.target.value)}>
+        <option value="">Select…</option>
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
     </div>
   );
 }

@@ -6,7 +6,8 @@ import { mapParam } from '../api/params.ts';
 import { useConsole } from '../app/context.ts';
 import { useLoad } from '../app/hooks.ts';
 import { DataTable, display } from '../components/DataTable.tsx';
-import { Form, type FieldSpec, type FormValues } from '../components/Form.tsx';
+import type { FieldSpec, FormValues } from '../components/fields.ts';
+import { Form } from '../components/Form.tsx';
 import { Modal } from '../components/Modal.tsx';
 import type { CustomActionRow, ParameterDefinition } from './CustomActionDialog.tsx';
 

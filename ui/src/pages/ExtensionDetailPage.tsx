@@ -2,15 +2,17 @@
 // and custom actions (add/edit/delete, enable/disable, parameter definitions).
 import { Fragment, useState } from 'react';
 import type { ApiObject } from '../api/client.ts';
-import { keyValueLines, mapParam, parseKeyValueLines } from '../api/params.ts';
+import { keyValueLines, mapParam } from '../api/params.ts';
 import { useConsole } from '../app/context.ts';
-import { useLoad } from '../app/hooks.ts';
+import { useAction, useLoad } from '../app/hooks.ts';
 import { navigate } from '../app/router.ts';
 import { DataTable, DetailsList, display } from '../components/DataTable.tsx';
-import { Form } from '../components/Form.tsx';
-import { Modal, StateBadge, Tabs } from '../components/Modal.tsx';
+import { optionsOf } from '../components/fields.ts';
+import { FormDialog } from '../components/FormDialog.tsx';
+import { StateBadge, Tabs } from '../components/Modal.tsx';
 import { CustomActionDialog, type CustomActionRow } from './CustomActionDialog.tsx';
 import type { ExtensionRow } from './ExtensionsPage.tsx';
+import { keyValueField, keyValuesOf } from './extension-forms.ts';
 
 type Tab = 'details' | 'resources' | 'customactions';
 
@@ -18,19 +20,9 @@ export function ExtensionDetailPage({ id }: { id: string }) {
   const { session, can } = useConsole();
   const [tab, setTab] = useState<Tab>('details');
   const [dialog, setDialog] = useState<'edit' | 'register' | undefined>();
-  const [actionError, setActionError] = useState('');
   const loaded = useLoad(async () => (await session.list<ExtensionRow>('listExtensions', 'extension', { id, details: 'all' })).items[0], [session, id]);
   const extension = loaded.data;
-
-  async function act(run: () => Promise<unknown>) {
-    setActionError('');
-    try {
-      await run();
-      await loaded.reload();
-    } catch (error) {
-      setActionError((error as Error).message);
-    }
-  }
+  const { error: actionError, act } = useAction(loaded.reload);
 
   if (loaded.error) return <p className="form-error">{loaded.error}</p>;
   if (!extension) return <p className="loading">Loading…</p>;
@@ -131,29 +123,29 @@ export function ExtensionDetailPage({ id }: { id: string }) {
       )}
       {tab === 'customactions' && <CustomActionsTab extension={extension} />}
       {dialog === 'edit' && (
-        <Modal title={`Edit ${extension.name}`} onClose={() => setDialog(undefined)} testId="edit-extension-dialog">
-          <Form
-            submitLabel="Save"
-            onCancel={() => setDialog(undefined)}
-            initial={{ description: extension.description ?? '', orchestratorrequirespreparevm: extension.orchestratorrequirespreparevm === true, details: keyValueLines(extension.details) }}
-            fields={[
-              { name: 'description', label: 'Description' },
-              { name: 'orchestratorrequirespreparevm', label: 'Orchestrator requires prepare VM', kind: 'checkbox' },
-              { name: 'details', label: 'Details (key=value per line)', kind: 'textarea', help: 'Replaces all visible details' },
-            ]}
-            onSubmit={async (values) => {
-              const details = parseKeyValueLines(String(values.details ?? ''));
-              await session.call('updateExtension', {
-                id,
-                description: values.description as string | undefined,
-                orchestratorrequirespreparevm: values.orchestratorrequirespreparevm === true,
-                ...(Object.keys(details).length > 0 ? mapParam('details', details) : { cleanupdetails: true }),
-              });
-              setDialog(undefined);
-              await loaded.reload();
-            }}
-          />
-        </Modal>
+        <FormDialog
+          title={`Edit ${extension.name}`}
+          testId="edit-extension-dialog"
+          onClose={() => setDialog(undefined)}
+          submitLabel="Save"
+          initial={{ description: extension.description ?? '', orchestratorrequirespreparevm: extension.orchestratorrequirespreparevm === true, details: keyValueLines(extension.details) }}
+          fields={[
+            { name: 'description', label: 'Description' },
+            { name: 'orchestratorrequirespreparevm', label: 'Orchestrator requires prepare VM', kind: 'checkbox' },
+            keyValueField('details', undefined, 'Replaces all visible details'),
+          ]}
+          onSubmit={async (values) => {
+            const details = keyValuesOf(values, 'details');
+            await session.call('updateExtension', {
+              id,
+              description: values.description as string | undefined,
+              orchestratorrequirespreparevm: values.orchestratorrequirespreparevm === true,
+              ...(Object.keys(details).length > 0 ? mapParam('details', details) : { cleanupdetails: true }),
+            });
+            setDialog(undefined);
+            await loaded.reload();
+          }}
+        />
       )}
       {dialog === 'register' && <RegisterClusterDialog extension={extension} onClose={() => setDialog(undefined)} onDone={loaded.reload} />}
     </section>
@@ -164,23 +156,22 @@ function RegisterClusterDialog({ extension, onClose, onDone }: { extension: Exte
   const { session } = useConsole();
   const clusters = useLoad(() => session.list<ApiObject>('listClusters', 'cluster', { hypervisor: 'External' }), [session]);
   if (!clusters.data) return null;
-  const options = clusters.data.items.map((cluster) => ({ value: String(cluster.id), label: `${String(cluster.name)}${cluster.extensionname ? ` (${String(cluster.extensionname)})` : ''}` }));
   return (
-    <Modal title={`Register ${extension.name} with a cluster`} onClose={onClose} testId="register-dialog">
-      <Form
-        submitLabel="Register"
-        onCancel={onClose}
-        fields={[
-          { name: 'resourceid', label: 'Cluster', kind: 'select', required: true, options },
-          { name: 'details', label: 'Details (key=value per line)', kind: 'textarea' },
-        ]}
-        onSubmit={async (values) => {
-          await session.call('registerExtension', { extensionid: extension.id, resourceid: String(values.resourceid), resourcetype: 'Cluster', ...mapParam('details', parseKeyValueLines(String(values.details ?? ''))) });
-          onClose();
-          await onDone();
-        }}
-      />
-    </Modal>
+    <FormDialog
+      title={`Register ${extension.name} with a cluster`}
+      testId="register-dialog"
+      onClose={onClose}
+      submitLabel="Register"
+      fields={[
+        { name: 'resourceid', label: 'Cluster', kind: 'select', required: true, options: optionsOf(clusters.data.items, (cluster) => cluster.extensionname) },
+        keyValueField('details'),
+      ]}
+      onSubmit={async (values) => {
+        await session.call('registerExtension', { extensionid: extension.id, resourceid: String(values.resourceid), resourcetype: 'Cluster', ...mapParam('details', keyValuesOf(values, 'details')) });
+        onClose();
+        await onDone();
+      }}
+    />
   );
 }
 
@@ -189,17 +180,7 @@ function CustomActionsTab({ extension }: { extension: ExtensionRow }) {
   const actions = useLoad(() => session.list<CustomActionRow>('listCustomActions', 'extensioncustomaction', { extensionid: extension.id }), [session, extension.id]);
   const [editing, setEditing] = useState<CustomActionRow | 'new' | undefined>();
   const [expanded, setExpanded] = useState<string>();
-  const [error, setError] = useState('');
-
-  async function act(run: () => Promise<unknown>) {
-    setError('');
-    try {
-      await run();
-      await actions.reload();
-    } catch (failure) {
-      setError((failure as Error).message);
-    }
-  }
+  const { error, act } = useAction(actions.reload);
 
   return (
     <>

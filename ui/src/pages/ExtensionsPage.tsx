@@ -1,13 +1,13 @@
 // Extensions list (CloudStack: name, state, type, path, availability, created) with enable/disable and create.
 import { useState } from 'react';
 import type { ApiObject } from '../api/client.ts';
-import { mapParam, parseKeyValueLines } from '../api/params.ts';
+import { mapParam } from '../api/params.ts';
 import { useConsole } from '../app/context.ts';
 import { useLoad } from '../app/hooks.ts';
 import { href, navigate } from '../app/router.ts';
-import { DataTable, display } from '../components/DataTable.tsx';
-import { Form } from '../components/Form.tsx';
-import { Modal, StateBadge } from '../components/Modal.tsx';
+import { DataTable, display, stateColumn } from '../components/DataTable.tsx';
+import { FormDialog } from '../components/FormDialog.tsx';
+import { keyValueField, keyValuesOf } from './extension-forms.ts';
 
 export interface ExtensionRow extends ApiObject {
   id: string;
@@ -57,7 +57,7 @@ export function ExtensionsPage() {
         rows={extensions.data?.items ?? []}
         columns={[
           { key: 'name', label: 'Name', render: (row) => <a href={href('extensions', row.id)}>{row.name}</a> },
-          { key: 'state', label: 'State', render: (row) => <StateBadge state={row.state} /> },
+          stateColumn('state', 'State'),
           { key: 'type', label: 'Type' },
           { key: 'path', label: 'Path' },
           { key: 'pathready', label: 'Availability', render: (row) => (row.pathready ? 'Ready' : 'Not Ready') },
@@ -76,36 +76,36 @@ export function ExtensionsPage() {
         ]}
       />
       {creating && (
-        <Modal title="Create extension" onClose={() => setCreating(false)} testId="create-extension-dialog">
-          <Form
-            submitLabel="Create"
-            onCancel={() => setCreating(false)}
-            fields={[
-              { name: 'name', label: 'Name', required: true },
-              { name: 'description', label: 'Description' },
-              { name: 'type', label: 'Type', kind: 'select', required: true, defaultValue: 'Orchestrator', options: [{ value: 'Orchestrator', label: 'Orchestrator' }] },
-              { name: 'path', label: 'Path', placeholder: '<name>/<name>.sh', help: 'Relative to the extensions directory; defaults to <name>/<name>.sh' },
-              { name: 'orchestratorrequirespreparevm', label: 'Orchestrator requires prepare VM', kind: 'checkbox' },
-              { name: 'enabled', label: 'Enabled', kind: 'checkbox', defaultValue: true, param: 'state' },
-              { name: 'details', label: 'Details (key=value per line)', kind: 'textarea' },
-            ]}
-            onSubmit={async (values) => {
-              const created = await session.call('createExtension', {
-                name: String(values.name),
-                description: values.description as string | undefined,
-                type: String(values.type),
-                path: values.path as string | undefined,
-                orchestratorrequirespreparevm: values.orchestratorrequirespreparevm === true,
-                state: values.enabled === true ? 'Enabled' : 'Disabled',
-                ...mapParam('details', parseKeyValueLines(String(values.details ?? ''))),
-              });
-              setCreating(false);
-              const extension = created.extension as ExtensionRow | undefined;
-              if (extension) navigate('extensions', extension.id);
-              else await extensions.reload();
-            }}
-          />
-        </Modal>
+        <FormDialog
+          title="Create extension"
+          testId="create-extension-dialog"
+          onClose={() => setCreating(false)}
+          submitLabel="Create"
+          fields={[
+            { name: 'name', label: 'Name', required: true },
+            { name: 'description', label: 'Description' },
+            { name: 'type', label: 'Type', kind: 'select', required: true, defaultValue: 'Orchestrator', options: [{ value: 'Orchestrator', label: 'Orchestrator' }] },
+            { name: 'path', label: 'Path', placeholder: '<name>/<name>.sh', help: 'Relative to the extensions directory; defaults to <name>/<name>.sh' },
+            { name: 'orchestratorrequirespreparevm', label: 'Orchestrator requires prepare VM', kind: 'checkbox' },
+            { name: 'enabled', label: 'Enabled', kind: 'checkbox', defaultValue: true, param: 'state' },
+            keyValueField('details'),
+          ]}
+          onSubmit={async (values) => {
+            const created = await session.call('createExtension', {
+              name: String(values.name),
+              description: values.description as string | undefined,
+              type: String(values.type),
+              path: values.path as string | undefined,
+              orchestratorrequirespreparevm: values.orchestratorrequirespreparevm === true,
+              state: values.enabled === true ? 'Enabled' : 'Disabled',
+              ...mapParam('details', keyValuesOf(values, 'details')),
+            });
+            setCreating(false);
+            const extension = created.extension as ExtensionRow | undefined;
+            if (extension) navigate('extensions', extension.id);
+            else await extensions.reload();
+          }}
+        />
       )}
     </section>
   );

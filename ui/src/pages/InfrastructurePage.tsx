@@ -1,14 +1,16 @@
 // Zones, pods, External clusters bound to an extension, and hosts with each extension's details.
 import { useState, type ReactNode } from 'react';
-import type { ApiObject } from '../api/client.ts';
-import { mapParam, parseKeyValueLines } from '../api/params.ts';
+import type { ApiObject, ApiParams } from '../api/client.ts';
+import { mapParam } from '../api/params.ts';
 import { useConsole } from '../app/context.ts';
 import { useLoad } from '../app/hooks.ts';
 import { navigate } from '../app/router.ts';
-import { DataTable } from '../components/DataTable.tsx';
-import { Form, type FieldSpec } from '../components/Form.tsx';
-import { Modal, StateBadge, Tabs } from '../components/Modal.tsx';
-import { builtinKind, externalDetailsFrom, HOST_DETAIL_FIELDS, SECRET_DETAIL_KEYS } from './extension-forms.ts';
+import { DataTable, stateColumn, type Column } from '../components/DataTable.tsx';
+import { optionsOf, type FieldSpec, type FormValues } from '../components/fields.ts';
+import { ChooserField, Form } from '../components/Form.tsx';
+import { FormDialog } from '../components/FormDialog.tsx';
+import { Modal, Tabs } from '../components/Modal.tsx';
+import { builtinKind, detailFieldsFor, detailsSummary, externalDetailsOf, HOST_DETAIL_FIELDS, keyValueField, keyValuesOf, SECRET_DETAIL_KEYS } from './extension-forms.ts';
 
 type Tab = 'zones' | 'pods' | 'clusters' | 'hosts';
 const TABS: ReadonlyArray<{ id: Tab; label: string }> = [
@@ -18,7 +20,7 @@ const TABS: ReadonlyArray<{ id: Tab; label: string }> = [
   { id: 'hosts', label: 'Hosts' },
 ];
 
-const options = (items: readonly ApiObject[] | undefined) => (items ?? []).map((item) => ({ value: String(item.id), label: String(item.name) }));
+const allocationStateColumn = stateColumn<ApiObject>('allocationstate', 'Allocation state');
 
 export function InfrastructurePage({ tab: routeTab }: { tab: string | undefined }) {
   const tab: Tab = TABS.some((entry) => entry.id === routeTab) ? (routeTab as Tab) : 'zones';
@@ -36,19 +38,34 @@ export function InfrastructurePage({ tab: routeTab }: { tab: string | undefined 
   );
 }
 
-/** A list with an "Add" dialog: the shape every tab shares. */
+/** Sends the create command, then closes the dialog and reloads the list. */
+type Create = (params: ApiParams) => Promise<void>;
+
+/** An "Add" dialog that is one form; its values, through `params` when given, are the create command's parameters. */
+interface CreateForm {
+  title: string;
+  fields: readonly FieldSpec[];
+  params?: (values: FormValues) => ApiParams;
+}
+
+/** A list with an "Add" dialog (`<listKey>-dialog`): the shape every tab shares. */
 function ListWithCreate({ command, listKey, params = {}, columns, createLabel, createCommand, dialog }: {
   command: string;
   listKey: string;
   params?: Record<string, string>;
-  columns: Parameters<typeof DataTable<ApiObject>>[0]['columns'];
+  columns: ReadonlyArray<Column<ApiObject>>;
   createLabel: string;
   createCommand: string;
-  dialog: (close: () => void, reload: () => Promise<void>) => ReactNode;
+  dialog: CreateForm | ((close: () => void, create: Create) => ReactNode);
 }) {
   const { session, can } = useConsole();
   const list = useLoad(() => session.list(command, listKey, params), [session, command]);
   const [open, setOpen] = useState(false);
+  const create: Create = async (createParams) => {
+    await session.call(createCommand, createParams);
+    setOpen(false);
+    await list.reload();
+  };
   return (
     <>
       {can(createCommand) && (
@@ -58,44 +75,40 @@ function ListWithCreate({ command, listKey, params = {}, columns, createLabel, c
       )}
       {list.error && <p className="form-error">{list.error}</p>}
       <DataTable testId={`${listKey}-table`} rows={list.data?.items ?? []} columns={columns} />
-      {open && dialog(() => setOpen(false), list.reload)}
+      {open &&
+        (typeof dialog === 'function' ? (
+          dialog(() => setOpen(false), create)
+        ) : (
+          <FormDialog
+            title={dialog.title}
+            testId={`${listKey}-dialog`}
+            onClose={() => setOpen(false)}
+            submitLabel="Add"
+            fields={dialog.fields}
+            onSubmit={(values) => create(dialog.params ? dialog.params(values) : values)}
+          />
+        ))}
     </>
   );
 }
 
 function ZonesTab() {
-  const { session } = useConsole();
   return (
     <ListWithCreate
       command="listZones"
       listKey="zone"
       createLabel="Add zone"
       createCommand="createZone"
-      columns={[
-        { key: 'name', label: 'Name' },
-        { key: 'networktype', label: 'Network type' },
-        { key: 'allocationstate', label: 'Allocation state', render: (row) => <StateBadge state={row.allocationstate} /> },
-        { key: 'dns1', label: 'DNS 1' },
-      ]}
-      dialog={(close, reload) => (
-        <Modal title="Add zone" onClose={close} testId="zone-dialog">
-          <Form
-            submitLabel="Add"
-            onCancel={close}
-            fields={[
-              { name: 'name', label: 'Name', required: true },
-              { name: 'networktype', label: 'Network type', kind: 'select', required: true, defaultValue: 'Advanced', options: [{ value: 'Advanced', label: 'Advanced' }, { value: 'Basic', label: 'Basic' }] },
-              { name: 'dns1', label: 'DNS 1', required: true, placeholder: '8.8.8.8' },
-              { name: 'internaldns1', label: 'Internal DNS 1', required: true, placeholder: '10.0.0.2' },
-            ]}
-            onSubmit={async (values) => {
-              await session.call('createZone', values);
-              close();
-              await reload();
-            }}
-          />
-        </Modal>
-      )}
+      columns={[{ key: 'name', label: 'Name' }, { key: 'networktype', label: 'Network type' }, allocationStateColumn, { key: 'dns1', label: 'DNS 1' }]}
+      dialog={{
+        title: 'Add zone',
+        fields: [
+          { name: 'name', label: 'Name', required: true },
+          { name: 'networktype', label: 'Network type', kind: 'select', required: true, defaultValue: 'Advanced', options: [{ value: 'Advanced', label: 'Advanced' }, { value: 'Basic', label: 'Basic' }] },
+          { name: 'dns1', label: 'DNS 1', required: true, placeholder: '8.8.8.8' },
+          { name: 'internaldns1', label: 'Internal DNS 1', required: true, placeholder: '10.0.0.2' },
+        ],
+      }}
     />
   );
 }
@@ -109,33 +122,18 @@ function PodsTab() {
       listKey="pod"
       createLabel="Add pod"
       createCommand="createPod"
-      columns={[
-        { key: 'name', label: 'Name' },
-        { key: 'zonename', label: 'Zone' },
-        { key: 'gateway', label: 'Gateway' },
-        { key: 'allocationstate', label: 'Allocation state', render: (row) => <StateBadge state={row.allocationstate} /> },
-      ]}
-      dialog={(close, reload) => (
-        <Modal title="Add pod" onClose={close} testId="pod-dialog">
-          <Form
-            submitLabel="Add"
-            onCancel={close}
-            fields={[
-              { name: 'zoneid', label: 'Zone', kind: 'select', required: true, options: options(zones.data?.items) },
-              { name: 'name', label: 'Name', required: true },
-              { name: 'gateway', label: 'Gateway' },
-              { name: 'netmask', label: 'Netmask' },
-              { name: 'startip', label: 'Start IP' },
-              { name: 'endip', label: 'End IP' },
-            ]}
-            onSubmit={async (values) => {
-              await session.call('createPod', values);
-              close();
-              await reload();
-            }}
-          />
-        </Modal>
-      )}
+      columns={[{ key: 'name', label: 'Name' }, { key: 'zonename', label: 'Zone' }, { key: 'gateway', label: 'Gateway' }, allocationStateColumn]}
+      dialog={{
+        title: 'Add pod',
+        fields: [
+          { name: 'zoneid', label: 'Zone', kind: 'select', required: true, options: optionsOf(zones.data?.items) },
+          { name: 'name', label: 'Name', required: true },
+          { name: 'gateway', label: 'Gateway' },
+          { name: 'netmask', label: 'Netmask' },
+          { name: 'startip', label: 'Start IP' },
+          { name: 'endip', label: 'End IP' },
+        ],
+      }}
     />
   );
 }
@@ -156,36 +154,29 @@ function ClustersTab() {
         { key: 'extensionname', label: 'Extension' },
         { key: 'podname', label: 'Pod' },
         { key: 'zonename', label: 'Zone' },
-        { key: 'allocationstate', label: 'Allocation state', render: (row) => <StateBadge state={row.allocationstate} /> },
+        allocationStateColumn,
       ]}
-      dialog={(close, reload) => (
-        <Modal title="Add External cluster" onClose={close} testId="cluster-dialog">
-          <Form
-            submitLabel="Add"
-            onCancel={close}
-            fields={[
-              { name: 'podid', label: 'Pod', kind: 'select', required: true, options: (pods.data?.items ?? []).map((pod) => ({ value: String(pod.id), label: `${String(pod.name)} (${String(pod.zonename)})` })) },
-              { name: 'clustername', label: 'Name', required: true },
-              { name: 'extensionid', label: 'Extension', kind: 'select', required: true, options: options(extensions.data?.items) },
-              { name: 'externaldetails', label: 'Details (key=value per line)', kind: 'textarea' },
-            ]}
-            onSubmit={async (values) => {
-              const pod = pods.data?.items.find((item) => item.id === values.podid);
-              await session.call('addCluster', {
-                clustername: String(values.clustername),
-                podid: String(values.podid),
-                zoneid: pod ? String(pod.zoneid) : undefined,
-                hypervisor: 'External',
-                clustertype: 'CloudManaged',
-                extensionid: String(values.extensionid),
-                ...mapParam('externaldetails', parseKeyValueLines(String(values.externaldetails ?? ''))),
-              });
-              close();
-              await reload();
-            }}
-          />
-        </Modal>
-      )}
+      dialog={{
+        title: 'Add External cluster',
+        fields: [
+          { name: 'podid', label: 'Pod', kind: 'select', required: true, options: optionsOf(pods.data?.items, (pod) => pod.zonename) },
+          { name: 'clustername', label: 'Name', required: true },
+          { name: 'extensionid', label: 'Extension', kind: 'select', required: true, options: optionsOf(extensions.data?.items) },
+          keyValueField('externaldetails'),
+        ],
+        params: (values) => {
+          const pod = pods.data?.items.find((item) => item.id === values.podid);
+          return {
+            clustername: String(values.clustername),
+            podid: String(values.podid),
+            zoneid: pod ? String(pod.zoneid) : undefined,
+            hypervisor: 'External',
+            clustertype: 'CloudManaged',
+            extensionid: String(values.extensionid),
+            ...mapParam('externaldetails', keyValuesOf(values, 'externaldetails')),
+          };
+        },
+      }}
     />
   );
 }
@@ -199,55 +190,44 @@ function HostsTab() {
       createCommand="addHost"
       columns={[
         { key: 'name', label: 'Name' },
-        { key: 'state', label: 'State', render: (row) => <StateBadge state={row.state} /> },
+        stateColumn('state', 'State'),
         { key: 'resourcestate', label: 'Resource state' },
         { key: 'clustername', label: 'Cluster' },
         { key: 'extensionname', label: 'Extension' },
-        {
-          key: 'externaldetails',
-          label: 'Details',
-          // Secrets are masked by the API; the console does not even show the masks.
-          render: (row) =>
-            Object.entries((row.externaldetails as Record<string, string> | undefined) ?? {})
-              .filter(([key]) => !SECRET_DETAIL_KEYS.has(key))
-              .map(([key, value]) => `${key}=${value}`)
-              .join(', ') || '—',
-        },
+        // Secrets are masked by the API; the console does not even show the masks.
+        { key: 'externaldetails', label: 'Details', render: (row) => detailsSummary(row.externaldetails, SECRET_DETAIL_KEYS) },
       ]}
-      dialog={(close, reload) => <AddHostDialog close={close} reload={reload} />}
+      dialog={(close, create) => <AddHostDialog close={close} create={create} />}
     />
   );
 }
 
-function AddHostDialog({ close, reload }: { close: () => void; reload: () => Promise<void> }) {
+function AddHostDialog({ close, create }: { close: () => void; create: Create }) {
   const { session } = useConsole();
   const clusters = useLoad(() => session.list('listClusters', 'cluster', { hypervisor: 'External' }), [session]);
   const [clusterId, setClusterId] = useState('');
   const cluster = clusters.data?.items.find((item) => item.id === clusterId);
   const kind = builtinKind(cluster?.extensionname as string | undefined);
-  const detailFields: readonly FieldSpec[] = kind ? HOST_DETAIL_FIELDS[kind] : [{ name: 'externaldetails', label: 'Details (key=value per line)', kind: 'textarea' }];
+  const detailFields = detailFieldsFor(kind, HOST_DETAIL_FIELDS, 'Details (key=value per line)');
   return (
     <Modal title="Add host" onClose={close} testId="host-dialog">
-      <div className="field">
-        <label htmlFor="host-cluster">Cluster</label>
-        <select id="host-cluster" name="clusterid" value={clusterId} onChange={(event) => setClusterId(event.target.value)}>
-          <option value="">Select…</option>
-          {(clusters.data?.items ?? []).map((item) => (
-            <option key={String(item.id)} value={String(item.id)}>
-              {String(item.name)} ({String(item.extensionname ?? 'no extension')})
-            </option>
-          ))}
-        </select>
-      </div>
+      <ChooserField
+        id="host-cluster"
+        name="clusterid"
+        label="Cluster"
+        value={clusterId}
+        options={optionsOf(clusters.data?.items, (item) => item.extensionname ?? 'no extension')}
+        onChange={setClusterId}
+      />
       {cluster && (
         <Form
           key={String(cluster.id)}
           submitLabel="Add"
           onCancel={close}
           fields={[{ name: 'hostname', label: 'Host address', param: 'url', placeholder: 'defaults to the URL/endpoint below' }, ...detailFields]}
-          onSubmit={async (values) => {
-            const details = kind ? externalDetailsFrom(detailFields, values) : parseKeyValueLines(String(values.externaldetails ?? ''));
-            await session.call('addHost', {
+          onSubmit={(values) => {
+            const details = externalDetailsOf(kind, detailFields, values);
+            return create({
               zoneid: String(cluster.zoneid),
               podid: String(cluster.podid),
               clusterid: String(cluster.id),
@@ -257,8 +237,6 @@ function AddHostDialog({ close, reload }: { close: () => void; reload: () => Pro
               password: 'External',
               ...mapParam('externaldetails', details),
             });
-            close();
-            await reload();
           }}
         />
       )}

@@ -5,6 +5,7 @@ import { useConsole } from '../app/context.ts';
 import { useLoad } from '../app/hooks.ts';
 import { navigate } from '../app/router.ts';
 import { DataTable, DetailsList } from '../components/DataTable.tsx';
+import { EventsTable } from '../components/EventsTable.tsx';
 import { Modal, StateBadge, Tabs } from '../components/Modal.tsx';
 import { CustomActionRunner } from './CustomActionRunner.tsx';
 import { INSTANCE_LIST_REFRESH_MS, type InstanceRow } from './InstancesPage.tsx';
@@ -164,19 +165,7 @@ function InstanceEvents({ id }: { id: string }) {
   return (
     <>
       {events.error && <p className="form-error">{events.error}</p>}
-      <DataTable
-        testId="instance-events"
-        rows={events.data?.items ?? []}
-        rowName="type"
-        columns={[
-          { key: 'created', label: 'When' },
-          { key: 'type', label: 'Event' },
-          { key: 'state', label: 'State' },
-          { key: 'level', label: 'Level' },
-          { key: 'username', label: 'By' },
-          { key: 'description', label: 'Description' },
-        ]}
-      />
+      <EventsTable testId="instance-events" rows={events.data?.items ?? []} who={[{ key: 'username', label: 'By' }]} />
     </>
   );
 }

@@ -6,9 +6,10 @@ import { mapParam } from '../api/params.ts';
 import { useConsole } from '../app/context.ts';
 import { useLoad } from '../app/hooks.ts';
 import { href, navigate } from '../app/router.ts';
-import { DataTable } from '../components/DataTable.tsx';
+import { DataTable, stateColumn } from '../components/DataTable.tsx';
+import { optionsOf } from '../components/fields.ts';
 import { Form } from '../components/Form.tsx';
-import { Modal, StateBadge } from '../components/Modal.tsx';
+import { Modal } from '../components/Modal.tsx';
 
 /** How often the list refreshes its states while it is shown. */
 export const INSTANCE_LIST_REFRESH_MS = 3000;
@@ -65,8 +66,8 @@ export function InstancesPage() {
         empty={instances.data ? 'No instances.' : 'Loading…'}
         columns={[
           { key: 'name', label: 'Name', render: (row) => <a href={href('instances', row.id)}>{row.name}</a> },
-          { key: 'state', label: 'State', render: (row) => <StateBadge state={row.state} /> },
-          { key: 'powerstate', label: 'Power state', render: (row) => <StateBadge state={row.powerstate} /> },
+          stateColumn('state', 'State'),
+          stateColumn('powerstate', 'Power state'),
           { key: 'ipaddress', label: 'IP address', render: (row) => String(row.nic?.[0]?.ipaddress ?? '—') },
           ...(isAdmin ? [{ key: 'hostname', label: 'Host' }, { key: 'instancename', label: 'Internal name' }] : []),
           { key: 'account', label: 'Account' },
@@ -121,7 +122,6 @@ function DeployWizard({ close }: { close: () => void }) {
   }, [session]);
   const [progress, setProgress] = useState('');
   const data = choices.data;
-  const option = (item: ApiObject, extra?: unknown) => ({ value: String(item.id), label: `${String(item.name)}${extra ? ` (${String(extra)})` : ''}` });
   return (
     <Modal title="Add instance" onClose={close} testId="deploy-dialog">
       {choices.error && <p className="form-error">{choices.error}</p>}
@@ -130,10 +130,10 @@ function DeployWizard({ close }: { close: () => void }) {
           submitLabel="Launch instance"
           onCancel={close}
           fields={[
-            { name: 'zoneid', label: '1. Zone', kind: 'select', required: true, options: data.zones.map((zone) => option(zone)), defaultValue: data.zones.length === 1 ? String(data.zones[0]?.id) : '' },
-            { name: 'templateid', label: '2. Template', kind: 'select', required: true, options: data.templates.map((template) => option(template, template.extensionname)) },
-            { name: 'serviceofferingid', label: '3. Compute offering', kind: 'select', required: true, options: data.offerings.map((offering) => option(offering, `${String(offering.cpunumber)} CPU, ${String(offering.memory)} MB`)) },
-            { name: 'networkids', label: '4. Network', kind: 'select', options: data.networks.map((network) => option(network, network.vlan ? `VLAN ${String(network.vlan)}` : network.cidr)) },
+            { name: 'zoneid', label: '1. Zone', kind: 'select', required: true, options: optionsOf(data.zones), defaultValue: data.zones.length === 1 ? String(data.zones[0]?.id) : '' },
+            { name: 'templateid', label: '2. Template', kind: 'select', required: true, options: optionsOf(data.templates, (template) => template.extensionname) },
+            { name: 'serviceofferingid', label: '3. Compute offering', kind: 'select', required: true, options: optionsOf(data.offerings, (offering) => `${String(offering.cpunumber)} CPU, ${String(offering.memory)} MB`) },
+            { name: 'networkids', label: '4. Network', kind: 'select', options: optionsOf(data.networks, (network) => (network.vlan ? `VLAN ${String(network.vlan)}` : network.cidr)) },
             { name: 'displayname', label: '5. Name', param: 'name' },
             { name: 'vm_name', label: 'Name on the hypervisor (vm_name)', param: 'externaldetails[0].vm_name', help: 'Optional; the extension derives one otherwise' },
           ]}

@@ -3,7 +3,8 @@ import { useEffect } from 'react';
 import { JOB_REFRESH_MS, jobPollDelay, progressLabel, progressPercent } from '../api/job-progress.ts';
 import { useConsole } from '../app/context.ts';
 import { useLoad } from '../app/hooks.ts';
-import { DataTable } from '../components/DataTable.tsx';
+import { DataTable, type Column } from '../components/DataTable.tsx';
+import { EventsTable } from '../components/EventsTable.tsx';
 import { StateBadge } from '../components/Modal.tsx';
 
 const JOB_STATUS = ['Pending', 'Succeeded', 'Failed', 'Cancelled'] as const;
@@ -21,11 +22,16 @@ interface JobRow extends Record<string, unknown> {
   completed?: string;
 }
 
-const jobColumns = [
-  { key: 'cmd', label: 'Command', render: (job: JobRow) => String(job.cmd ?? '').replace(/^.*\./, '') },
-  { key: 'jobinstancetype', label: 'Resource', render: (job: JobRow) => `${job.jobinstancetype ?? ''} ${job.jobinstanceid ?? ''}`.trim() || '—' },
+const jobColumns: ReadonlyArray<Column<JobRow>> = [
+  { key: 'cmd', label: 'Command', render: (job) => String(job.cmd ?? '').replace(/^.*\./, '') },
+  { key: 'jobinstancetype', label: 'Resource', render: (job) => `${job.jobinstancetype ?? ''} ${job.jobinstanceid ?? ''}`.trim() || '—' },
   { key: 'created', label: 'Started' },
 ];
+
+/** Jobs, one row each (named by job id), with the columns every job list shows and then `columns`. */
+function JobsTable({ testId, rows, empty, columns }: { testId: string; rows: readonly JobRow[]; empty?: string; columns: ReadonlyArray<Column<JobRow>> }) {
+  return <DataTable<JobRow> testId={testId} rows={rows} rowKey="jobid" rowName="jobid" empty={empty} columns={[...jobColumns, ...columns]} />;
+}
 
 export function JobsPage() {
   const { session, can } = useConsole();
@@ -54,14 +60,11 @@ export function JobsPage() {
       </header>
       {jobs.error && <p className="form-error">{jobs.error}</p>}
       <h2>Running jobs</h2>
-      <DataTable<JobRow>
+      <JobsTable
         testId="running-jobs"
         rows={running}
-        rowKey="jobid"
-        rowName="jobid"
         empty="No job is running."
         columns={[
-          ...jobColumns,
           {
             key: 'jobprocstatus',
             label: 'Progress',
@@ -75,35 +78,25 @@ export function JobsPage() {
         ]}
       />
       <h2>Failed jobs</h2>
-      <DataTable<JobRow>
+      <JobsTable
         testId="failed-jobs"
         rows={failed}
-        rowKey="jobid"
-        rowName="jobid"
         empty="No failed jobs."
-        columns={[...jobColumns, { key: 'completed', label: 'Failed at' }, { key: 'error', label: 'Error', render: (job) => job.jobresult?.errortext ?? '—' }]}
+        columns={[{ key: 'completed', label: 'Failed at' }, { key: 'error', label: 'Error', render: (job) => job.jobresult?.errortext ?? '—' }]}
       />
       <h2>Recent jobs</h2>
-      <DataTable<JobRow>
+      <JobsTable
         testId="all-jobs"
         rows={all.slice(0, 50)}
-        rowKey="jobid"
-        rowName="jobid"
-        columns={[...jobColumns, { key: 'jobstatus', label: 'Status', render: (job) => <StateBadge state={JOB_STATUS[job.jobstatus] ?? job.jobstatus} /> }, { key: 'completed', label: 'Completed' }]}
+        columns={[{ key: 'jobstatus', label: 'Status', render: (job) => <StateBadge state={JOB_STATUS[job.jobstatus] ?? job.jobstatus} /> }, { key: 'completed', label: 'Completed' }]}
       />
       <h2>Audit trail</h2>
-      <DataTable
+      <EventsTable
         testId="events-table"
         rows={events.data?.items ?? []}
-        rowName="type"
-        columns={[
-          { key: 'created', label: 'When' },
-          { key: 'type', label: 'Event' },
-          { key: 'state', label: 'State' },
-          { key: 'level', label: 'Level' },
+        who={[
           { key: 'account', label: 'Account' },
           { key: 'username', label: 'User' },
-          { key: 'description', label: 'Description' },
         ]}
       />
     </section>

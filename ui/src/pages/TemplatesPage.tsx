@@ -1,13 +1,14 @@
 // Templates: list, and register with the external details of the chosen extension.
 import { useState } from 'react';
 import type { ApiObject } from '../api/client.ts';
-import { mapParam, parseKeyValueLines } from '../api/params.ts';
+import { mapParam } from '../api/params.ts';
 import { useConsole } from '../app/context.ts';
 import { useLoad } from '../app/hooks.ts';
 import { DataTable, display } from '../components/DataTable.tsx';
-import { Form, type FieldSpec } from '../components/Form.tsx';
+import { optionsOf } from '../components/fields.ts';
+import { ChooserField, Form } from '../components/Form.tsx';
 import { Modal } from '../components/Modal.tsx';
-import { builtinKind, externalDetailsFrom, TEMPLATE_DETAIL_FIELDS } from './extension-forms.ts';
+import { builtinKind, detailFieldsFor, detailsSummary, externalDetailsOf, TEMPLATE_DETAIL_FIELDS } from './extension-forms.ts';
 
 export function TemplatesPage() {
   const { session, can, isAdmin } = useConsole();
@@ -34,7 +35,7 @@ export function TemplatesPage() {
           { key: 'hypervisor', label: 'Hypervisor' },
           { key: 'extensionname', label: 'Extension' },
           { key: 'zonename', label: 'Zone' },
-          { key: 'externaldetails', label: 'External details', render: (row) => Object.entries((row.externaldetails as Record<string, string>) ?? {}).map(([key, value]) => `${key}=${value}`).join(', ') || '—' },
+          { key: 'externaldetails', label: 'External details', render: (row) => detailsSummary(row.externaldetails) },
           { key: 'isready', label: 'Ready', render: (row) => display(row.isready) },
           {
             key: 'actions',
@@ -67,20 +68,10 @@ function RegisterTemplateDialog({ close, reload }: { close: () => void; reload: 
   const [extensionId, setExtensionId] = useState('');
   const extension = extensions.data?.items.find((item) => item.id === extensionId);
   const kind = builtinKind(extension?.name as string | undefined);
-  const detailFields: readonly FieldSpec[] = kind ? TEMPLATE_DETAIL_FIELDS[kind] : [{ name: 'externaldetails', label: 'External details (key=value per line)', kind: 'textarea' }];
+  const detailFields = detailFieldsFor(kind, TEMPLATE_DETAIL_FIELDS, 'External details (key=value per line)');
   return (
     <Modal title="Register template" onClose={close} testId="template-dialog">
-      <div className="field">
-        <label htmlFor="template-extension">Extension</label>
-        <select id="template-extension" name="extensionid" value={extensionId} onChange={(event) => setExtensionId(event.target.value)}>
-          <option value="">Select…</option>
-          {(extensions.data?.items ?? []).map((item) => (
-            <option key={String(item.id)} value={String(item.id)}>
-              {String(item.name)}
-            </option>
-          ))}
-        </select>
-      </div>
+      <ChooserField id="template-extension" name="extensionid" label="Extension" value={extensionId} options={optionsOf(extensions.data?.items)} onChange={setExtensionId} />
       {extension && (
         <Form
           key={extensionId}
@@ -89,12 +80,12 @@ function RegisterTemplateDialog({ close, reload }: { close: () => void; reload: 
           fields={[
             { name: 'name', label: 'Name', required: true },
             { name: 'displaytext', label: 'Description', required: true },
-            { name: 'zoneid', label: 'Zone', kind: 'select', options: (zones.data?.items ?? []).map((zone) => ({ value: String(zone.id), label: String(zone.name) })) },
+            { name: 'zoneid', label: 'Zone', kind: 'select', options: optionsOf(zones.data?.items) },
             { name: 'ispublic', label: 'Public', kind: 'checkbox', defaultValue: true },
             ...detailFields,
           ]}
           onSubmit={async (values) => {
-            const details = kind ? externalDetailsFrom(detailFields, values) : parseKeyValueLines(String(values.externaldetails ?? ''));
+            const details = externalDetailsOf(kind, detailFields, values);
             await session.call('registerTemplate', {
               name: String(values.name),
               displaytext: String(values.displaytext),

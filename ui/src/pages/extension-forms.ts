@@ -1,7 +1,8 @@
 // The details each in-built extension needs on hosts and templates (builtin-extensions.md, orchestrator.md §19.2),
 // as form fields. Their values go to the API as `externaldetails[0].<name>`; user-defined extensions get a free
 // key=value editor instead.
-import type { FieldSpec, FormValues } from '../components/Form.tsx';
+import { parseKeyValueLines } from '../api/params.ts';
+import type { FieldSpec, FormValues } from '../components/fields.ts';
 
 export type BuiltinKind = 'proxmox' | 'hyperv' | 'maas';
 
@@ -82,4 +83,34 @@ export function externalDetailsFrom(fields: readonly FieldSpec[], values: FormVa
     details[field.name] = typeof value === 'boolean' ? String(value) : value;
   }
   return details;
+}
+
+/** The free key=value editor, for details no in-built form describes. */
+export function keyValueField(name: string, label = 'Details (key=value per line)', help?: string): FieldSpec {
+  return { name, label, kind: 'textarea', ...(help ? { help } : {}) };
+}
+
+/** What a key=value editor holds, as a map. */
+export function keyValuesOf(values: FormValues, name: string): Record<string, string> {
+  return parseKeyValueLines(String(values[name] ?? ''));
+}
+
+/** The detail fields of a host or template: the in-built extension's, or the free editor for any other. */
+export function detailFieldsFor(kind: BuiltinKind | undefined, builtin: Record<BuiltinKind, readonly FieldSpec[]>, freeLabel: string): readonly FieldSpec[] {
+  return kind ? builtin[kind] : [keyValueField('externaldetails', freeLabel)];
+}
+
+/** The external details a form from `detailFieldsFor` holds. */
+export function externalDetailsOf(kind: BuiltinKind | undefined, fields: readonly FieldSpec[], values: FormValues): Record<string, string> {
+  return kind ? externalDetailsFrom(fields, values) : keyValuesOf(values, 'externaldetails');
+}
+
+/** `key=value, …` for a table cell, leaving out the `hidden` keys; a dash when nothing is left. */
+export function detailsSummary(details: unknown, hidden: ReadonlySet<string> = new Set()): string {
+  return (
+    Object.entries((details as Record<string, string> | undefined) ?? {})
+      .filter(([key]) => !hidden.has(key))
+      .map(([key, value]) => `${key}=${value}`)
+      .join(', ') || '—'
+  );
 }

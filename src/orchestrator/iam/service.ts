@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Database } from '../store/schema.ts';
-import { canAccessOwner, requireAdmin } from './access.ts';
-import type { Caller } from './caller.ts';
-import { isAdmin } from './caller.ts';
-import type { ServiceContext } from './context.ts';
-import { conflict, invalidParameter, notFound, OrchestratorError, permissionDenied } from './errors.ts';
+import type { Database } from '../../store/schema.ts';
+import { canAccessOwner, ownerOf, requireAdmin } from '../access.ts';
+import type { Caller } from '../caller.ts';
+import { isAdmin } from '../caller.ts';
+import type { ServiceContext } from '../context.ts';
+import { conflict, invalidParameter, notFound, OrchestratorError, permissionDenied } from '../errors.ts';
 import type {
   AccountFilter,
   CreateAccountInput,
@@ -15,132 +15,17 @@ import type {
   IamService,
   UpdateUserInput,
   UserFilter,
-} from './services.ts';
-import { hashPassword, randomToken, verifyPassword } from './support/crypto.ts';
-import { keywordPattern, pageOf } from './support/paging.ts';
-import type { Account, AccountType, ApiKeyPair, Domain, ListOptions, Page, Role, RoleType, User } from './types.ts';
-
-/** CloudStack's default roles (one per role type). */
-const DEFAULT_ROLES: ReadonlyArray<{ name: string; type: RoleType; description: string }> = [
-  { name: 'Root Admin', type: 'Admin', description: 'Default root admin role' },
-  { name: 'Resource Admin', type: 'ResourceAdmin', description: 'Default resource admin role' },
-  { name: 'Domain Admin', type: 'DomainAdmin', description: 'Default domain admin role' },
-  { name: 'User', type: 'User', description: 'Default user role' },
-];
-
-const ACCOUNT_TYPE_FOR_ROLE: Readonly<Record<RoleType, AccountType>> = {
-  Admin: 'ADMIN',
-  ResourceAdmin: 'RESOURCE_DOMAIN_ADMIN',
-  DomainAdmin: 'DOMAIN_ADMIN',
-  User: 'NORMAL',
-};
-const ROLE_FOR_ACCOUNT_TYPE: Readonly<Record<AccountType, RoleType>> = {
-  ADMIN: 'Admin',
-  RESOURCE_DOMAIN_ADMIN: 'ResourceAdmin',
-  DOMAIN_ADMIN: 'DomainAdmin',
-  NORMAL: 'User',
-};
+} from '../services.ts';
+import { hashPassword, randomToken, verifyPassword } from '../support/crypto.ts';
+import { keywordPattern, pageOf } from '../support/paging.ts';
+import type { Account, ApiKeyPair, Domain, ListOptions, Page, Role, RoleType, User } from '../types.ts';
+import { domainPathFromApi, ROOT_DOMAIN } from './domain-path.ts';
+import { accountOf, accountsQuery, callerOf, domainOf, newUserRow, roleOf, userOf, usersQuery, type UserRow } from './records.ts';
+import { ACCOUNT_TYPE_FOR_ROLE, DEFAULT_ROLES, ROLE_FOR_ACCOUNT_TYPE } from './roles.ts';
 
 const API_KEY_BYTES = 64;
 const SECRET_KEY_BYTES = 64;
-export const ROOT_DOMAIN = 'ROOT';
 export const ADMIN_USERNAME = 'admin';
-
-/** One joined row describing a user with everything a `Caller` and a `User` need. */
-interface UserRow {
-  id: number;
-  uuid: string;
-  username: string;
-  password_hash: string;
-  first_name: string;
-  last_name: string;
-  email: string | null;
-  state: string;
-  api_key: string | null;
-  secret_key: string | null;
-  created: string;
-  account_id: number;
-  account_uuid: string;
-  account_name: string;
-  account_type: string;
-  account_state: string;
-  domain_uuid: string;
-  domain_name: string;
-  domain_path: string;
-  role_uuid: string;
-  role_name: string;
-  role_type: string;
-}
-
-function usersQuery(db: Kysely<Database>) {
-  return db
-    .selectFrom('users as u')
-    .innerJoin('accounts as a', 'a.id', 'u.account_id')
-    .innerJoin('domains as d', 'd.id', 'a.domain_id')
-    .innerJoin('roles as r', 'r.id', 'a.role_id')
-    .select([
-      'u.id',
-      'u.uuid',
-      'u.username',
-      'u.password_hash',
-      'u.first_name',
-      'u.last_name',
-      'u.email',
-      'u.state',
-      'u.api_key',
-      'u.secret_key',
-      'u.created',
-      'a.id as account_id',
-      'a.uuid as account_uuid',
-      'a.name as account_name',
-      'a.account_type',
-      'a.state as account_state',
-      'd.uuid as domain_uuid',
-      'd.name as domain_name',
-      'd.path as domain_path',
-      'r.uuid as role_uuid',
-      'r.name as role_name',
-      'r.role_type',
-    ])
-    .where('u.removed', 'is', null)
-    .where('a.removed', 'is', null);
-}
-
-function callerOf(row: UserRow): Caller {
-  return {
-    userId: row.uuid,
-    userName: row.username,
-    accountId: row.account_uuid,
-    accountName: row.account_name,
-    accountType: row.account_type as AccountType,
-    domainId: row.domain_uuid,
-    domainPath: row.domain_path,
-    roleId: row.role_uuid,
-    roleName: row.role_name,
-    roleType: row.role_type as RoleType,
-  };
-}
-
-function userOf(row: UserRow): User {
-  return {
-    id: row.uuid,
-    username: row.username,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    email: row.email,
-    accountId: row.account_uuid,
-    accountName: row.account_name,
-    accountType: row.account_type as AccountType,
-    domainId: row.domain_uuid,
-    domainName: row.domain_name,
-    roleId: row.role_uuid,
-    roleName: row.role_name,
-    roleType: row.role_type as RoleType,
-    state: row.state as User['state'],
-    apiKey: row.api_key,
-    created: row.created,
-  };
-}
 
 /** Accounts, users, domains, roles, API keys and passwords (scrypt). */
 export class IamServiceImpl implements IamService {
@@ -180,21 +65,18 @@ export class IamServiceImpl implements IamService {
           .executeTakeFirstOrThrow();
         await trx
           .insertInto('users')
-          .values({
-            uuid: randomUUID(),
-            username: name,
-            // The system user cannot log in: its hash matches no password.
-            password_hash: name === 'system' ? 'disabled' : await hashPassword(adminPassword),
-            first_name: name,
-            last_name: name === 'system' ? 'cloud' : 'cloud',
-            email: null,
-            account_id: account.id,
-            state: 'enabled',
-            api_key: null,
-            secret_key: null,
-            created: now,
-            removed: null,
-          })
+          .values(
+            newUserRow({
+              username: name,
+              // The system user cannot log in: its hash matches no password.
+              passwordHash: name === 'system' ? 'disabled' : await hashPassword(adminPassword),
+              firstName: name,
+              lastName: 'cloud',
+              email: null,
+              accountId: account.id,
+              created: now,
+            }),
+          )
           .execute();
       }
     });
@@ -246,17 +128,7 @@ export class IamServiceImpl implements IamService {
       .filter((row) => !filter.id || row.uuid === filter.id)
       .filter((row) => !filter.name || row.name === filter.name)
       .filter((row) => !filter.keyword || row.name.toLowerCase().includes(filter.keyword.toLowerCase()))
-      .map(
-        (row): Domain => ({
-          id: row.uuid,
-          name: row.name,
-          path: row.path,
-          parentId: row.parent_uuid,
-          parentName: row.parent_name,
-          level: row.level,
-          created: row.created,
-        }),
-      );
+      .map(domainOf);
     return pageOf(domains, filter);
   }
 
@@ -266,7 +138,7 @@ export class IamServiceImpl implements IamService {
     if (!name) throw invalidParameter('Domain name is required', 'name');
     if (name.includes('/')) throw invalidParameter('Domain name cannot contain "/"', 'name');
     const parent = input.parentDomainId
-      ? await this.#db.selectFrom('domains').selectAll().where('uuid', '=', input.parentDomainId).where('removed', 'is', null).executeTakeFirst()
+      ? await this.#liveDomain(input.parentDomainId)
       : await this.#db.selectFrom('domains').selectAll().where('path', '=', ROOT_DOMAIN).executeTakeFirst();
     if (!parent) throw notFound('domain', input.parentDomainId ?? ROOT_DOMAIN, 'parentdomainid');
     const path = `${parent.path}/${name}`;
@@ -277,61 +149,27 @@ export class IamServiceImpl implements IamService {
       .values({ uuid: randomUUID(), name, path, parent_id: parent.id, level: parent.level + 1, created: this.#context.nowIso(), removed: null })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { id: row.uuid, name: row.name, path: row.path, parentId: parent.uuid, parentName: parent.name, level: row.level, created: row.created };
+    return domainOf({ ...row, parent_uuid: parent.uuid, parent_name: parent.name });
   }
 
   async listRoles(caller: Caller, filter: ListOptions & { id?: string; name?: string; type?: RoleType } = {}): Promise<Page<Role>> {
     void caller;
     const rows = await this.#db.selectFrom('roles').selectAll().orderBy('id').execute();
     const roles = rows
-      .map((row): Role => ({ id: row.uuid, name: row.name, type: row.role_type as RoleType, description: row.description, isDefault: row.is_default === 1 }))
+      .map(roleOf)
       .filter((role) => (!filter.id || role.id === filter.id) && (!filter.name || role.name === filter.name) && (!filter.type || role.type === filter.type))
       .filter((role) => !filter.keyword || role.name.toLowerCase().includes(filter.keyword.toLowerCase()));
     return pageOf(roles, filter);
   }
 
   async listAccounts(caller: Caller, filter: AccountFilter = {}): Promise<Page<Account>> {
-    let query = this.#db
-      .selectFrom('accounts as a')
-      .innerJoin('domains as d', 'd.id', 'a.domain_id')
-      .innerJoin('roles as r', 'r.id', 'a.role_id')
-      .select([
-        'a.uuid',
-        'a.name',
-        'a.account_type',
-        'a.state',
-        'a.created',
-        'd.uuid as domain_uuid',
-        'd.name as domain_name',
-        'd.path as domain_path',
-        'r.uuid as role_uuid',
-        'r.name as role_name',
-        'r.role_type',
-      ])
-      .where('a.removed', 'is', null)
-      .where('a.name', '!=', 'system');
+    let query = accountsQuery(this.#db).where('a.name', '!=', 'system');
     if (filter.id) query = query.where('a.uuid', '=', filter.id);
     if (filter.name) query = query.where('a.name', '=', filter.name);
     if (filter.domainId) query = query.where('d.uuid', '=', filter.domainId);
     if (filter.keyword) query = query.where(sql`lower(a.name)`, 'like', keywordPattern(filter.keyword));
     const rows = await query.orderBy('a.id').execute();
-    const accounts = rows
-      .filter((row) => canAccessOwner(caller, { accountId: row.uuid, domainPath: row.domain_path }))
-      .map(
-        (row): Account => ({
-          id: row.uuid,
-          name: row.name,
-          accountType: row.account_type as AccountType,
-          domainId: row.domain_uuid,
-          domainName: row.domain_name,
-          domainPath: row.domain_path,
-          roleId: row.role_uuid,
-          roleName: row.role_name,
-          roleType: row.role_type as RoleType,
-          state: row.state as Account['state'],
-          created: row.created,
-        }),
-      );
+    const accounts = rows.filter((row) => canAccessOwner(caller, ownerOf(row))).map(accountOf);
     return pageOf(accounts, filter);
   }
 
@@ -342,7 +180,7 @@ export class IamServiceImpl implements IamService {
     if (!input.password) throw invalidParameter('Password is required', 'password');
     const accountName = input.accountName?.trim() || username;
     const domain = input.domainId
-      ? await this.#db.selectFrom('domains').selectAll().where('uuid', '=', input.domainId).where('removed', 'is', null).executeTakeFirst()
+      ? await this.#liveDomain(input.domainId)
       : await this.#db.selectFrom('domains').selectAll().where('uuid', '=', caller.domainId).executeTakeFirst();
     if (!domain) throw notFound('domain', input.domainId ?? caller.domainId, 'domainid');
     if (!canAccessOwner(caller, { accountId: '', domainPath: domain.path })) throw permissionDenied();
@@ -385,20 +223,7 @@ export class IamServiceImpl implements IamService {
         .executeTakeFirstOrThrow();
       const user = await trx
         .insertInto('users')
-        .values({
-          uuid: randomUUID(),
-          username,
-          password_hash: passwordHash,
-          first_name: input.firstName ?? '',
-          last_name: input.lastName ?? '',
-          email: input.email ?? null,
-          account_id: account.id,
-          state: 'enabled',
-          api_key: null,
-          secret_key: null,
-          created: now,
-          removed: null,
-        })
+        .values(newUserRow({ ...userDetails(input), username, passwordHash, accountId: account.id, created: now }))
         .returning('uuid')
         .executeTakeFirstOrThrow();
       return user.uuid;
@@ -418,40 +243,22 @@ export class IamServiceImpl implements IamService {
     if (filter.domainId) query = query.where('d.uuid', '=', filter.domainId);
     if (filter.keyword) query = query.where(sql`lower(u.username)`, 'like', keywordPattern(filter.keyword));
     const rows = await query.orderBy('u.id').execute();
-    const users = rows.filter((row) => canAccessOwner(caller, { accountId: row.account_uuid, domainPath: row.domain_path })).map(userOf);
+    const users = rows.filter((row) => canAccessOwner(caller, ownerOf(row))).map(userOf);
     return pageOf(users, filter);
   }
 
   async createUser(caller: Caller, input: CreateUserInput): Promise<User> {
-    const account = await this.#db
-      .selectFrom('accounts as a')
-      .innerJoin('domains as d', 'd.id', 'a.domain_id')
-      .select(['a.id', 'a.uuid', 'a.domain_id', 'd.path'])
-      .where('a.uuid', '=', input.accountId)
-      .where('a.removed', 'is', null)
-      .executeTakeFirst();
+    const account = await accountsQuery(this.#db).where('a.uuid', '=', input.accountId).executeTakeFirst();
     if (!account) throw notFound('account', input.accountId, 'account');
-    if (caller.roleType === 'User' || !canAccessOwner(caller, { accountId: account.uuid, domainPath: account.path })) throw permissionDenied();
+    if (caller.roleType === 'User' || !canAccessOwner(caller, ownerOf(account))) throw permissionDenied();
     const username = input.username?.trim();
     if (!username) throw invalidParameter('Username is required', 'username');
     if (!input.password) throw invalidParameter('Password is required', 'password');
-    await this.#assertUsernameFree(username, account.domain_id);
+    await this.#assertUsernameFree(username, account.account_domain_id);
+    const passwordHash = await hashPassword(input.password);
     const row = await this.#db
       .insertInto('users')
-      .values({
-        uuid: randomUUID(),
-        username,
-        password_hash: await hashPassword(input.password),
-        first_name: input.firstName ?? '',
-        last_name: input.lastName ?? '',
-        email: input.email ?? null,
-        account_id: account.id,
-        state: 'enabled',
-        api_key: null,
-        secret_key: null,
-        created: this.#context.nowIso(),
-        removed: null,
-      })
+      .values(newUserRow({ ...userDetails(input), username, passwordHash, accountId: account.account_id, created: this.#context.nowIso() }))
       .returning('uuid')
       .executeTakeFirstOrThrow();
     return this.#userByUuid(row.uuid);
@@ -497,9 +304,13 @@ export class IamServiceImpl implements IamService {
 
   async #accessibleUser(caller: Caller, userId: string): Promise<UserRow> {
     const row = await usersQuery(this.#db).where('u.uuid', '=', userId).executeTakeFirst();
-    if (!row || !canAccessOwner(caller, { accountId: row.account_uuid, domainPath: row.domain_path })) throw notFound('user', userId, 'id');
+    if (!row || !canAccessOwner(caller, ownerOf(row))) throw notFound('user', userId, 'id');
     if (caller.roleType === 'User' && row.uuid !== caller.userId) throw permissionDenied();
     return row;
+  }
+
+  async #liveDomain(uuid: string) {
+    return this.#db.selectFrom('domains').selectAll().where('uuid', '=', uuid).where('removed', 'is', null).executeTakeFirst();
   }
 
   async #userByUuid(uuid: string): Promise<User> {
@@ -521,9 +332,7 @@ export class IamServiceImpl implements IamService {
   }
 }
 
-/** CloudStack's login `domain` is `/` for ROOT or `/child/grandchild`; stored paths are `ROOT/child/…`. */
-export function domainPathFromApi(domain: string): string {
-  const trimmed = domain.trim().replace(/^\/+|\/+$/g, '');
-  if (trimmed === '' || trimmed.toUpperCase() === ROOT_DOMAIN) return ROOT_DOMAIN;
-  return trimmed.toUpperCase().startsWith(`${ROOT_DOMAIN}/`) ? `${ROOT_DOMAIN}/${trimmed.slice(ROOT_DOMAIN.length + 1)}` : `${ROOT_DOMAIN}/${trimmed}`;
+/** The optional personal details of a new user, as stored. */
+function userDetails(input: CreateUserInput | CreateAccountInput): { firstName: string; lastName: string; email: string | null } {
+  return { firstName: input.firstName ?? '', lastName: input.lastName ?? '', email: input.email ?? null };
 }
