@@ -78,8 +78,9 @@ export async function insertInstances(config: DatabaseConfig, count: number, opt
         await store.db.insertInto('nics').values(nics).execute();
       }
     }
-    // A running PostgreSQL has fresh statistics (autovacuum); after a bulk load they must be gathered.
-    if (store.dialect !== 'sqlite') await sql`analyze`.execute(store.db);
+    // A running PostgreSQL has fresh statistics and visibility maps (autovacuum, which index-only scans rely on);
+    // after a bulk load they must be made.
+    if (store.dialect === 'postgres') await sql`vacuum analyze`.execute(store.db);
   } finally {
     await store.close();
   }
