@@ -337,21 +337,23 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
           .where((eb) => eb.or([eb('sd.path', '=', path), eb('sd.path', 'like', `${path}/%`)])),
       );
     }
-    // One id needs no separate count (the page is the count).
-    const single = Boolean(filter.id) && filter.pageSize === undefined;
-    const counting = single ? undefined : query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow();
-    // A page is read in two steps: its ids (from the index), then its rows by id. Given as one statement with a
-    // subquery, PostgreSQL joins every instance to the display tables before keeping the page's 500.
-    let pageIds: number[] | undefined;
+    const page = filter.page ?? 1;
     if (filter.pageSize !== undefined) {
-      const page = filter.page ?? 1;
       if (!Number.isInteger(filter.pageSize) || filter.pageSize < 1) throw invalidParameter('pagesize must be a positive integer', 'pagesize');
       if (!Number.isInteger(page) || page < 1) throw invalidParameter('page must be a positive integer', 'page');
-      const idRows = await query.select('i.id').orderBy('i.id', 'desc').limit(filter.pageSize).offset((page - 1) * filter.pageSize).execute();
-      pageIds = idRows.map((row) => row.id);
     }
-    const count = counting === undefined ? undefined : (await counting).count;
-    if (pageIds !== undefined && pageIds.length === 0) return { items: [], count: toCount(count) };
+    // One id needs no separate count (the page is the count).
+    const single = Boolean(filter.id) && filter.pageSize === undefined;
+    // A page is read in two steps: its ids (from the index, alongside the count), then its rows and NICs by id.
+    // Given as one statement with a subquery, PostgreSQL joins every instance to the display tables before
+    // keeping the page's 500.
+    const [counted, pageIds] = await Promise.all([
+      single ? undefined : query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow(),
+      filter.pageSize === undefined
+        ? undefined
+        : query.select('i.id').orderBy('i.id', 'desc').limit(filter.pageSize).offset((page - 1) * filter.pageSize).execute().then((found) => found.map((row) => row.id)),
+    ]);
+    if (pageIds?.length === 0) return { items: [], count: toCount(counted?.count) };
     const paged = db
       .selectFrom('instances as i')
       .innerJoin('accounts as a', 'a.id', 'i.account_id')
@@ -399,8 +401,9 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
       ])
       .where('i.id', 'in', pageIds ?? query.select('i.id'))
       .orderBy('i.id', 'desc');
-    const rows = await paged.execute();
-    const nicsByInstance = await this.#nicsOf(rows.map((row) => row.id));
+    const [rows, nicsByInstance] = pageIds
+      ? await Promise.all([paged.execute(), this.#nicsOf(pageIds)])
+      : await paged.execute().then(async (found) => [found, await this.#nicsOf(found.map((row) => row.id))] as const);
     const items = rows.map(
       (row): Instance => ({
         id: row.uuid,
@@ -437,7 +440,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
         created: row.created,
       }),
     );
-    return { items, count: single ? items.length : toCount(count) };
+    return { items, count: single ? items.length : toCount(counted?.count) };
   }
 
   async #nicsOf(instanceIds: number[]): Promise<Map<number, InstanceNic[]>> {
