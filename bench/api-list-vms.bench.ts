@@ -1,7 +1,8 @@
 // listVirtualMachines: one page of 500 out of N instances (default 25,000), median latency over the signed
 // HTTP API (request signed, response parsed by the client), side by side with the same page read straight from
 // the orchestrator (the baseline), so the ratio is the API layer's cost (signing, parameter binding, mapping,
-// JSON, transfer). Instances are bulk-inserted (Running, one NIC each); SQLite, and PostgreSQL in a fresh schema
+// JSON, transfer). Client and server share this process, so its CPU time per call is printed too: on a machine
+// shared with other work it varies much less than the wall-clock latency. Instances are bulk-inserted (Running, one NIC each); SQLite, and PostgreSQL in a fresh schema
 // when EXTORCH_TEST_DATABASE_URL is set. Usage:
 //   node --import tsx bench/api-list-vms.bench.ts [instances] [rounds]
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -66,21 +67,33 @@ async function measure(name: string, database: DatabaseConfig): Promise<void> {
     const lastPage = Math.max(1, Math.floor(INSTANCES / PAGE_SIZE));
     const apiTimes: number[] = [];
     const directTimes: number[] = [];
+    const apiCpu: number[] = [];
+    const directCpu: number[] = [];
+    const cpuMs = (since: NodeJS.CpuUsage) => {
+      const used = process.cpuUsage(since);
+      return (used.user + used.system) / 1000;
+    };
     let bytes = 0;
     for (let round = -WARM_UP_ROUNDS; round < ROUNDS; round += 1) {
+      let cpu = process.cpuUsage();
       let started = performance.now();
       const response = await callSigned(url, keys, { command: 'listVirtualMachines', listall: 'true', page: String(lastPage), pagesize: String(PAGE_SIZE) });
       const apiMs = performance.now() - started;
+      const apiCpuMs = cpuMs(cpu);
       if (response.status !== 200) throw new Error(response.text);
       const listed = response.json.listvirtualmachinesresponse as { count?: number; virtualmachine?: unknown[] } | undefined;
       if (listed?.count !== INSTANCES || listed.virtualmachine?.length !== Math.min(PAGE_SIZE, INSTANCES)) throw new Error(`unexpected page: count ${listed?.count}`);
       bytes = response.text.length;
+      cpu = process.cpuUsage();
       started = performance.now();
       await orchestrator.instances.list(admin, { listAll: true, page: lastPage, pageSize: PAGE_SIZE });
       const directMs = performance.now() - started;
+      const directCpuMs = cpuMs(cpu);
       if (round < 0) continue;
       apiTimes.push(apiMs);
       directTimes.push(directMs);
+      apiCpu.push(apiCpuMs);
+      directCpu.push(directCpuMs);
     }
     await server.close();
     const api = median(apiTimes);
@@ -91,6 +104,7 @@ async function measure(name: string, database: DatabaseConfig): Promise<void> {
       `[${name}] listVirtualMachines page ${lastPage} of ${PAGE_SIZE}: median ${api.toFixed(1)} ms over HTTP (${(bytes / 1024).toFixed(0)} KiB JSON), ` +
         `${direct.toFixed(1)} ms orchestrator.instances.list; ratio ${(api / direct).toFixed(2)} (median of ${ROUNDS}; load average ${load})`,
     );
+    console.log(`[${name}] CPU time of this process per call: ${median(apiCpu).toFixed(1)} ms over HTTP (client and server), ${median(directCpu).toFixed(1)} ms orchestrator.instances.list`);
   } finally {
     await orchestrator.close();
     await rm(dir, { recursive: true, force: true });
