@@ -69,6 +69,7 @@ async function measure(name: string, database: DatabaseConfig): Promise<void> {
     const directTimes: number[] = [];
     const apiCpu: number[] = [];
     const directCpu: number[] = [];
+    const ownTimes: number[] = [];
     const cpuMs = (since: NodeJS.CpuUsage) => {
       const used = process.cpuUsage(since);
       return (used.user + used.system) / 1000;
@@ -89,7 +90,13 @@ async function measure(name: string, database: DatabaseConfig): Promise<void> {
       await orchestrator.instances.list(admin, { listAll: true, page: lastPage, pageSize: PAGE_SIZE });
       const directMs = performance.now() - started;
       const directCpuMs = cpuMs(cpu);
+      // The same page scoped to one owner (no listall: the caller's own account, as for every user).
+      started = performance.now();
+      const own = await callSigned(url, keys, { command: 'listVirtualMachines', page: String(lastPage), pagesize: String(PAGE_SIZE) });
+      const ownMs = performance.now() - started;
+      if ((own.json.listvirtualmachinesresponse as { count?: number } | undefined)?.count !== INSTANCES) throw new Error(own.text.slice(0, 200));
       if (round < 0) continue;
+      ownTimes.push(ownMs);
       apiTimes.push(apiMs);
       directTimes.push(directMs);
       apiCpu.push(apiCpuMs);
@@ -104,6 +111,7 @@ async function measure(name: string, database: DatabaseConfig): Promise<void> {
       `[${name}] listVirtualMachines page ${lastPage} of ${PAGE_SIZE}: median ${api.toFixed(1)} ms over HTTP (${(bytes / 1024).toFixed(0)} KiB JSON), ` +
         `${direct.toFixed(1)} ms orchestrator.instances.list; ratio ${(api / direct).toFixed(2)} (median of ${ROUNDS}; load average ${load})`,
     );
+    console.log(`[${name}] the same page for the caller's own account (no listall): median ${median(ownTimes).toFixed(1)} ms over HTTP`);
     console.log(`[${name}] CPU time of this process per call: ${median(apiCpu).toFixed(1)} ms over HTTP (client and server), ${median(directCpu).toFixed(1)} ms orchestrator.instances.list`);
   } finally {
     await orchestrator.close();
