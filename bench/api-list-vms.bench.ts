@@ -16,7 +16,7 @@ import type { DatabaseConfig } from '../src/store/config.ts';
 import { callSigned } from '../test/helpers/cloudstack-signing.ts';
 import { testDatabases } from '../test/helpers/databases.ts';
 import { stubProxmoxExtension } from '../test/helpers/extorch-api.ts';
-import { insertInstances } from './support/instances.ts';
+import { insertInstances } from '../test/helpers/bulk-instances.ts';
 
 const INSTANCES = Number(process.argv[2] ?? 25_000);
 const ROUNDS = Number(process.argv[3] ?? 30);

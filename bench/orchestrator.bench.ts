@@ -15,7 +15,7 @@ import type { Caller } from '../src/orchestrator/caller.ts';
 import { createOrchestrator, type Orchestrator } from '../src/orchestrator/orchestrator.ts';
 import type { DatabaseConfig } from '../src/store/config.ts';
 import { writeTestExtension, TEST_EXTENSION_PATH } from '../test/helpers/test-extension.ts';
-import { insertInstances } from './support/instances.ts';
+import { insertInstances } from '../test/helpers/bulk-instances.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {

@@ -57,6 +57,11 @@ const EVENT_TYPES: Readonly<Record<LifecycleOperation, string>> = {
 };
 
 const VNC_PASSWORD_BYTES = 16;
+/**
+ * Most instance ids bound in one statement (one parameter each): SQLite refuses more than 32,766 parameters and
+ * PostgreSQL more than 65,535, which an unpaged list of every instance would otherwise reach.
+ */
+const ID_BATCH = 1000;
 /** Event of a console request; CloudStack records none, extorch does so that console access is audited. */
 const CONSOLE_EVENT = 'VM.CONSOLE';
 const HOST_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/;
@@ -348,12 +353,11 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     const single = Boolean(filter.id) && filter.pageSize === undefined;
     // A page is read in two steps: its ids (from the index, alongside the count), then its rows and NICs by id.
     // Given as one statement with a subquery, PostgreSQL joins every instance to the display tables before
-    // keeping the page's 500.
+    // keeping the page's 500 (the subquery stays for pages too large to bind their ids).
+    const pageQuery = filter.pageSize === undefined ? query.select('i.id') : query.select('i.id').orderBy('i.id', 'desc').limit(filter.pageSize).offset((page - 1) * filter.pageSize);
     const [counted, pageIds] = await Promise.all([
       single ? undefined : query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow(),
-      filter.pageSize === undefined
-        ? undefined
-        : query.select('i.id').orderBy('i.id', 'desc').limit(filter.pageSize).offset((page - 1) * filter.pageSize).execute().then((found) => found.map((row) => row.id)),
+      filter.pageSize === undefined ? undefined : pageQuery.execute().then((found) => found.map((row) => row.id)),
     ]);
     if (pageIds?.length === 0) return { items: [], count: toCount(counted?.count) };
     const paged = db
@@ -401,7 +405,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
         'u.uuid as user_uuid',
         'u.username',
       ])
-      .where('i.id', 'in', pageIds ?? query.select('i.id'))
+      .where('i.id', 'in', pageIds !== undefined && pageIds.length <= ID_BATCH ? pageIds : pageQuery)
       .orderBy('i.id', 'desc');
     const [rows, nicsByInstance] = pageIds
       ? await Promise.all([paged.execute(), this.#nicsOf(pageIds)])
@@ -448,14 +452,20 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
   async #nicsOf(instanceIds: number[]): Promise<Map<number, InstanceNic[]>> {
     const result = new Map<number, InstanceNic[]>();
     if (instanceIds.length === 0) return result;
-    const rows = await this.#db
-      .selectFrom('nics as n')
-      .innerJoin('networks as w', 'w.id', 'n.network_id')
-      .innerJoin('network_offerings as o', 'o.id', 'w.network_offering_id')
-      .select(['n.instance_id', 'n.uuid', 'n.device_id', 'n.mac', 'n.ip', 'n.ip6', 'n.is_default', 'w.uuid as network_uuid', 'w.name as network_name', 'w.vlan', 'w.netmask', 'w.gateway', 'o.guest_ip_type'])
-      .where('n.instance_id', 'in', instanceIds)
-      .orderBy('n.device_id')
-      .execute();
+    const batches = Array.from({ length: Math.ceil(instanceIds.length / ID_BATCH) }, (_, i) => instanceIds.slice(i * ID_BATCH, (i + 1) * ID_BATCH));
+    const found = await Promise.all(
+      batches.map((batch) =>
+        this.#db
+          .selectFrom('nics as n')
+          .innerJoin('networks as w', 'w.id', 'n.network_id')
+          .innerJoin('network_offerings as o', 'o.id', 'w.network_offering_id')
+          .select(['n.instance_id', 'n.uuid', 'n.device_id', 'n.mac', 'n.ip', 'n.ip6', 'n.is_default', 'w.uuid as network_uuid', 'w.name as network_name', 'w.vlan', 'w.netmask', 'w.gateway', 'o.guest_ip_type'])
+          .where('n.instance_id', 'in', batch)
+          .orderBy('n.device_id')
+          .execute(),
+      ),
+    );
+    const rows = found.flat();
     for (const row of rows) {
       const uri = row.vlan === null ? 'vlan://untagged' : `vlan://${row.vlan}`;
       const list = result.get(row.instance_id) ?? [];

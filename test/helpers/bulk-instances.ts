@@ -1,6 +1,6 @@
-// Bulk seeding for the benches that need tens of thousands of instances: rows go straight into the store in
+// Bulk seeding for the benches and tests that need thousands of instances: rows go straight into the store in
 // batches, because deploying them one by one through the orchestrator takes minutes (~20 deploys/s on a loaded
-// machine) and only the reads are being measured.
+// machine) and only the reads are being exercised.
 import { randomUUID } from 'node:crypto';
 import type { DatabaseConfig } from '../../src/store/config.ts';
 import { openDatabase, sql } from '../../src/store/database.ts';
