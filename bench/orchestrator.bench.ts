@@ -14,9 +14,8 @@ import { defineExtension, type JsonObject } from '../src/contract/extension.ts';
 import type { Caller } from '../src/orchestrator/caller.ts';
 import { createOrchestrator, type Orchestrator } from '../src/orchestrator/orchestrator.ts';
 import type { DatabaseConfig } from '../src/store/config.ts';
-import { openDatabase, sql } from '../src/store/database.ts';
-import { SecretBox } from '../src/orchestrator/support/crypto.ts';
 import { writeTestExtension, TEST_EXTENSION_PATH } from '../test/helpers/test-extension.ts';
+import { insertInstances } from '../test/helpers/bulk-instances.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -122,53 +121,6 @@ async function deployMany(bed: Bed, count: number): Promise<number> {
   return count / ((performance.now() - started) / 1000);
 }
 
-/** Bulk-inserts Running instances spread over the hosts (for the sweep and list figures). */
-async function insertInstances(config: DatabaseConfig, count: number, known: Map<string, string>): Promise<void> {
-  const store = await openDatabase(config);
-  try {
-    const hosts = await store.db.selectFrom('hosts').select('id').orderBy('id').execute();
-    const template = await store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
-    const offering = await store.db.selectFrom('service_offerings').select('id').executeTakeFirstOrThrow();
-    const zone = await store.db.selectFrom('zones').select('id').executeTakeFirstOrThrow();
-    const user = await store.db.selectFrom('users').select(['id', 'account_id']).where('username', '=', 'admin').executeTakeFirstOrThrow();
-    const vnc = new SecretBox(SECRETS).seal('bench-vnc');
-    const now = new Date().toISOString();
-    for (let offset = 0; offset < count; offset += 500) {
-      const rows = Array.from({ length: Math.min(500, count - offset) }, (_, i) => {
-        const n = offset + i;
-        const name = `i-${user.account_id}-b${n}-VM`;
-        known.set(name, 'poweron');
-        const host = hosts[n % hosts.length]?.id ?? null;
-        return {
-          uuid: randomUUID(),
-          name,
-          display_name: name,
-          instance_name: name,
-          state: 'Running',
-          power_state: 'PowerOn',
-          power_state_updated: now,
-          zone_id: zone.id,
-          host_id: host,
-          last_host_id: host,
-          template_id: template.id,
-          service_offering_id: offering.id,
-          account_id: user.account_id,
-          user_id: user.id,
-          vnc_password: vnc,
-          details: '{}',
-          created: now,
-          removed: null,
-        };
-      });
-      await store.db.insertInto('instances').values(rows).execute();
-    }
-    // A running PostgreSQL has fresh statistics (autovacuum); after a bulk load they must be gathered.
-    if (store.dialect === 'postgres') await sql`analyze`.execute(store.db);
-  } finally {
-    await store.close();
-  }
-}
-
 async function databases(): Promise<Array<{ name: string; make(): Promise<{ config: DatabaseConfig; dispose(): Promise<void> }> }>> {
   const list: Array<{ name: string; make(): Promise<{ config: DatabaseConfig; dispose(): Promise<void> }> }> = [
     {
@@ -241,7 +193,7 @@ for (const database of await databases()) {
       const made = await database.make();
       const known = new Map<string, string>();
       const bed = await setUp(made.config, { hosts: 20, known, withStatuses, executable: false });
-      await insertInstances(made.config, SWEEP_INSTANCES, known);
+      await insertInstances(made.config, SWEEP_INSTANCES, { secretsKey: SECRETS, known });
       const started = performance.now();
       const reports = await bed.orchestrator.powerSync.syncAll();
       const seconds = (performance.now() - started) / 1000;
@@ -256,7 +208,7 @@ for (const database of await databases()) {
     const made = await database.make();
     const known = new Map<string, string>();
     const bed = await setUp(made.config, { hosts: 20, known, withStatuses: true, executable: false });
-    await insertInstances(made.config, LIST_INSTANCES, known);
+    await insertInstances(made.config, LIST_INSTANCES, { secretsKey: SECRETS, known });
     const timings: number[] = [];
     for (let i = 0; i < 21; i += 1) {
       const started = performance.now();

@@ -51,9 +51,15 @@ export function envelopeBody(result: CommandResult): Record<string, unknown> {
 }
 
 export function serialize(format: ResponseFormat, name: string, body: Record<string, unknown>): { contentType: string; payload: string } {
-  // JSON.stringify already drops undefined fields; the replacer drops nulls in the same pass (no copy of
-  // large list bodies).
-  if (format === 'json') return { contentType: JSON_CONTENT_TYPE, payload: JSON.stringify({ [name]: body }, dropNull) };
+  if (format === 'json') {
+    // JSON.stringify already drops undefined fields; nulls need the replacer, which makes a large list ~40 %
+    // slower to serialize, so it runs only when the plain form holds a null field. A null field always shows as
+    // `":null`; inside a string the quote is escaped but the sequence may still occur, which only costs the
+    // second pass. (Null array elements print as null either way.)
+    const wrapped = { [name]: body };
+    const plain = JSON.stringify(wrapped);
+    return { contentType: JSON_CONTENT_TYPE, payload: plain.includes('":null') ? JSON.stringify(wrapped, dropNull) : plain };
+  }
   return { contentType: XML_CONTENT_TYPE, payload: toXml(name, omitEmpty(body) as Record<string, unknown>) };
 }
 

@@ -57,7 +57,12 @@ export function parseCloudStackDate(text: string): Date | undefined {
 }
 
 /** CloudStack's response date format: `yyyy-MM-dd'T'HH:mm:ssZ` in UTC, e.g. `2026-08-23T12:09:39+0000`. */
+/** How the store keeps timestamps (`toISOString()`). */
+const STORED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function formatCloudStackDate(date: Date | string | number): string {
+  // Stored timestamps only need their suffix changed; parsing them again cost ~1 µs for every row of a list.
+  if (typeof date === 'string' && STORED_TIMESTAMP.test(date)) return `${date.slice(0, 19)}+0000`;
   return new Date(date).toISOString().replace(/\.\d{3}Z$/, '+0000');
 }
 

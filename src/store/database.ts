@@ -110,7 +110,7 @@ async function openPostgres(url: string, schema: string | undefined, poolSize: n
     max: poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
     ...(schema ? { options: `-c search_path=${checkedSchemaName(schema)}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: slowQueryLog() });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 

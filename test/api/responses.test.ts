@@ -1,7 +1,8 @@
 // Response mappers emit only declared fields (listApis stays truthful) with CloudStack's names and formats.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { omitEmpty } from '../../src/api/envelope.ts';
+import { omitEmpty, serialize } from '../../src/api/envelope.ts';
+import { formatCloudStackDate } from '../../src/api/signing.ts';
 import type { ResponseField } from '../../src/api/registry.ts';
 import * as catalog from '../../src/api/responses/catalog.ts';
 import type { CustomAction, ExtensionInfo, Host, Instance, Template } from '../../src/orchestrator/index.ts';
@@ -73,5 +74,42 @@ describe('response objects', () => {
     assert.deepEqual(mappedAction.allowedroletypes, ['Admin']);
     assert.deepEqual((mappedAction.parameters as Array<Record<string, unknown>>)[0], { name: 'COUNT', type: 'NUMBER', validationformat: 'NONE', valueoptions: ['10', '100'], required: false });
     assert.deepEqual(catalog.extensionResponse.map(extension).resources, [{ id: 'c', name: 'cl', type: 'Cluster', details: { k: 'v' }, created: '2026-11-26T01:02:03+0000' }]);
+  });
+});
+
+describe('JSON envelopes', () => {
+  const json = (body: Record<string, unknown>) => serialize('json', 'listresponse', body).payload;
+
+  it('leave out null and undefined fields at every depth, keeping null array elements as JSON does', () => {
+    const body = { count: 1, item: [{ a: 'x', b: null, c: undefined, nested: { d: null, e: 0 } }], list: [1, null] };
+    assert.equal(json(body), '{"listresponse":{"count":1,"item":[{"a":"x","nested":{"e":0}}],"list":[1,null]}}');
+    assert.equal(json({ a: 'x', b: undefined }), '{"listresponse":{"a":"x"}}');
+  });
+
+  it('are not confused by strings that look like null fields', () => {
+    const tricky = { note: 'say "k":null here', gone: null };
+    assert.equal(json(tricky), '{"listresponse":{"note":"say \\"k\\":null here"}}');
+    assert.deepEqual(JSON.parse(json({ note: '":null' })), { listresponse: { note: '":null' } });
+  });
+
+  it('map instances without nulls, so a page needs one serialization pass', () => {
+    const stopped: Instance = { ...instance, hostId: null, hostName: null, clusterId: null, nics: instance.nics.map((nic) => ({ ...nic, ipAddress: null, netmask: null, gateway: null })) };
+    for (const vm of [instance, stopped]) assert.doesNotMatch(JSON.stringify(catalog.virtualMachineResponse.map(vm)), /:null/);
+    const mapped = JSON.parse(json({ virtualmachine: [catalog.virtualMachineResponse.map(stopped)] })) as { listresponse: { virtualmachine: Array<Record<string, unknown>> } };
+    const vm = mapped.listresponse.virtualmachine[0]!;
+    assert.equal('hostid' in vm || 'hostname' in vm || 'clusterid' in vm, false);
+    assert.equal(vm.lasthostid, 'h');
+    assert.deepEqual(Object.keys((vm.nic as Array<Record<string, unknown>>)[0]!).includes('ipaddress'), false);
+  });
+});
+
+describe('CloudStack dates', () => {
+  it('format stored timestamps and any other date input the same way', () => {
+    assert.equal(formatCloudStackDate('2026-11-26T01:02:03.456Z'), '2026-11-26T01:02:03+0000');
+    assert.equal(formatCloudStackDate('2026-11-26T01:02:03Z'), '2026-11-26T01:02:03+0000');
+    assert.equal(formatCloudStackDate('2026-11-26T03:02:03.456+02:00'), '2026-11-26T01:02:03+0000');
+    assert.equal(formatCloudStackDate(new Date('2026-11-26T01:02:03.456Z')), '2026-11-26T01:02:03+0000');
+    assert.equal(formatCloudStackDate(Date.UTC(2026, 10, 26, 1, 2, 3)), '2026-11-26T01:02:03+0000');
+    assert.throws(() => formatCloudStackDate('not a date'), RangeError);
   });
 });

@@ -364,6 +364,8 @@ const nicFields = fields({
   type: 'the type of the nic',
 });
 
+// Absent values of the instance and NIC objects map to undefined rather than null, so that a page of them is
+// serialized in one pass (see `serialize` in ../envelope.ts); either way the field is left out of the response.
 function nic(value: InstanceNic): Record<string, unknown> {
   return {
     id: value.id,
@@ -371,10 +373,10 @@ function nic(value: InstanceNic): Record<string, unknown> {
     networkname: value.networkName,
     deviceid: String(value.deviceId),
     macaddress: value.macAddress,
-    ipaddress: value.ipAddress,
-    ip6address: value.ip6Address,
-    netmask: value.netmask,
-    gateway: value.gateway,
+    ipaddress: value.ipAddress ?? undefined,
+    ip6address: value.ip6Address ?? undefined,
+    netmask: value.netmask ?? undefined,
+    gateway: value.gateway ?? undefined,
     isdefault: value.isDefault,
     broadcasturi: value.broadcastUri,
     isolationuri: value.isolationUri,
@@ -434,10 +436,10 @@ export const virtualMachineResponse = object<Instance>(
     hypervisor: vm.hypervisor,
     zoneid: vm.zoneId,
     zonename: vm.zoneName,
-    hostid: vm.hostId,
-    hostname: vm.hostName,
-    lasthostid: vm.lastHostId,
-    clusterid: vm.clusterId,
+    hostid: vm.hostId ?? undefined,
+    hostname: vm.hostName ?? undefined,
+    lasthostid: vm.lastHostId ?? undefined,
+    clusterid: vm.clusterId ?? undefined,
     templateid: vm.templateId,
     templatename: vm.templateName,
     templatedisplaytext: vm.templateDisplayText,

@@ -57,6 +57,11 @@ const EVENT_TYPES: Readonly<Record<LifecycleOperation, string>> = {
 };
 
 const VNC_PASSWORD_BYTES = 16;
+/**
+ * Most instance ids bound in one statement (one parameter each): SQLite refuses more than 32,766 parameters and
+ * PostgreSQL more than 65,535, which an unpaged list of every instance would otherwise reach.
+ */
+const ID_BATCH = 1000;
 /** Event of a console request; CloudStack records none, extorch does so that console access is audited. */
 const CONSOLE_EVENT = 'VM.CONSOLE';
 const HOST_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/;
@@ -304,19 +309,16 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
   }
 
   async list(caller: Caller, filter: InstanceFilter = {}): Promise<Page<Instance>> {
-    // Filters go on a narrow base (instances + owner) through id subqueries, so counting 25,000 rows does not
-    // pay for the display joins; the page query adds those joins for at most one page of rows.
-    let query = this.#db
-      .selectFrom('instances as i')
-      .innerJoin('accounts as a', 'a.id', 'i.account_id')
-      .innerJoin('domains as d', 'd.id', 'a.domain_id')
-      .where('i.removed', 'is', null);
+    // Filters go on the instances table alone (owner, domain and the rest through id subqueries), so counting
+    // 25,000 rows and skipping to the last page walk one index (`instances_listing`, or `instances_account_listing`
+    // for one owner) and touch no other table; the display joins are made only for the ids of the page.
+    const db = this.#db;
+    let query = db.selectFrom('instances as i').where('i.removed', 'is', null);
     if (filter.id) query = query.where('i.uuid', '=', filter.id);
     if (filter.ids && filter.ids.length > 0) query = query.where('i.uuid', 'in', filter.ids);
     if (filter.name) query = query.where('i.name', '=', filter.name);
     if (filter.state) query = query.where('i.state', '=', filter.state);
     else if (!filter.id && !(filter.ids && filter.ids.length > 0)) query = query.where('i.state', '!=', 'Expunging');
-    const db = this.#db;
     if (filter.zoneId) query = query.where('i.zone_id', 'in', db.selectFrom('zones').select('id').where('uuid', '=', filter.zoneId));
     if (filter.hostId) query = query.where('i.host_id', 'in', db.selectFrom('hosts').select('id').where('uuid', '=', filter.hostId));
     if (filter.clusterId) {
@@ -326,22 +328,51 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
       query = query.where('i.template_id', 'in', db.selectFrom('templates as ft').innerJoin('extensions as fe', 'fe.id', 'ft.extension_id').select('ft.id').where('fe.uuid', '=', filter.extensionId));
     }
     if (filter.templateId) query = query.where('i.template_id', 'in', db.selectFrom('templates').select('id').where('uuid', '=', filter.templateId));
-    if (filter.accountId) query = query.where('a.uuid', '=', filter.accountId);
-    if (filter.domainId) query = query.where('d.uuid', '=', filter.domainId);
+    // `=` on the owner (not `in`) lets both databases walk `instances_account_listing` in id order, without a sort.
+    const accountIdOf = (uuid: string) => db.selectFrom('accounts').select('id').where('uuid', '=', uuid);
+    if (filter.accountId) query = query.where('i.account_id', '=', accountIdOf(filter.accountId));
+    if (filter.domainId) {
+      query = query.where('i.account_id', 'in', db.selectFrom('accounts as fa').innerJoin('domains as fd', 'fd.id', 'fa.domain_id').select('fa.id').where('fd.uuid', '=', filter.domainId));
+    }
     if (filter.keyword) {
       const pattern = keywordPattern(filter.keyword);
       query = query.where((eb) => eb.or([eb(sql`lower(i.name)`, 'like', pattern), eb(sql`lower(i.display_name)`, 'like', pattern), eb(sql`lower(i.instance_name)`, 'like', pattern)]));
     }
     const explicit = Boolean(filter.id) || Boolean(filter.ids && filter.ids.length > 0);
     if (caller.roleType === 'User' || (!filter.listAll && !explicit && !filter.accountId)) {
-      query = query.where('a.uuid', '=', caller.accountId);
+      query = query.where('i.account_id', '=', accountIdOf(caller.accountId));
     } else if (caller.roleType === 'DomainAdmin' || caller.roleType === 'ResourceAdmin') {
-      query = query.where((eb) => eb.or([eb('d.path', '=', caller.domainPath), eb('d.path', 'like', `${caller.domainPath}/%`)]));
+      const path = caller.domainPath;
+      query = query.where(
+        'i.account_id',
+        'in',
+        db
+          .selectFrom('accounts as sa')
+          .innerJoin('domains as sd', 'sd.id', 'sa.domain_id')
+          .select('sa.id')
+          .where((eb) => eb.or([eb('sd.path', '=', path), eb('sd.path', 'like', `${path}/%`)])),
+      );
+    }
+    const page = filter.page ?? 1;
+    if (filter.pageSize !== undefined) {
+      if (!Number.isInteger(filter.pageSize) || filter.pageSize < 1) throw invalidParameter('pagesize must be a positive integer', 'pagesize');
+      if (!Number.isInteger(page) || page < 1) throw invalidParameter('page must be a positive integer', 'page');
     }
     // One id needs no separate count (the page is the count).
     const single = Boolean(filter.id) && filter.pageSize === undefined;
-    const count = single ? undefined : (await query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()).count;
-    let paged = query
+    // A page is read in two steps: its ids (from the index, alongside the count), then its rows and NICs by id.
+    // Given as one statement with a subquery, PostgreSQL joins every instance to the display tables before
+    // keeping the page's 500 (the subquery stays for pages too large to bind their ids).
+    const pageQuery = filter.pageSize === undefined ? query.select('i.id') : query.select('i.id').orderBy('i.id', 'desc').limit(filter.pageSize).offset((page - 1) * filter.pageSize);
+    const [counted, pageIds] = await Promise.all([
+      single ? undefined : query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow(),
+      filter.pageSize === undefined ? undefined : pageQuery.execute().then((found) => found.map((row) => row.id)),
+    ]);
+    if (pageIds?.length === 0) return { items: [], count: toCount(counted?.count) };
+    const paged = db
+      .selectFrom('instances as i')
+      .innerJoin('accounts as a', 'a.id', 'i.account_id')
+      .innerJoin('domains as d', 'd.id', 'a.domain_id')
       .innerJoin('zones as z', 'z.id', 'i.zone_id')
       .innerJoin('templates as t', 't.id', 'i.template_id')
       .innerJoin('extensions as e', 'e.id', 't.extension_id')
@@ -383,15 +414,11 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
         'u.uuid as user_uuid',
         'u.username',
       ])
+      .where('i.id', 'in', pageIds !== undefined && pageIds.length <= ID_BATCH ? pageIds : pageQuery)
       .orderBy('i.id', 'desc');
-    if (filter.pageSize !== undefined) {
-      const page = filter.page ?? 1;
-      if (!Number.isInteger(filter.pageSize) || filter.pageSize < 1) throw invalidParameter('pagesize must be a positive integer', 'pagesize');
-      if (!Number.isInteger(page) || page < 1) throw invalidParameter('page must be a positive integer', 'page');
-      paged = paged.limit(filter.pageSize).offset((page - 1) * filter.pageSize);
-    }
-    const rows = await paged.execute();
-    const nicsByInstance = await this.#nicsOf(rows.map((row) => row.id));
+    const [rows, nicsByInstance] = pageIds
+      ? await Promise.all([paged.execute(), this.#nicsOf(pageIds)])
+      : await paged.execute().then(async (found) => [found, await this.#nicsOf(found.map((row) => row.id))] as const);
     const items = rows.map(
       (row): Instance => ({
         id: row.uuid,
@@ -428,20 +455,26 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
         created: row.created,
       }),
     );
-    return { items, count: single ? items.length : toCount(count) };
+    return { items, count: single ? items.length : toCount(counted?.count) };
   }
 
   async #nicsOf(instanceIds: number[]): Promise<Map<number, InstanceNic[]>> {
     const result = new Map<number, InstanceNic[]>();
     if (instanceIds.length === 0) return result;
-    const rows = await this.#db
-      .selectFrom('nics as n')
-      .innerJoin('networks as w', 'w.id', 'n.network_id')
-      .innerJoin('network_offerings as o', 'o.id', 'w.network_offering_id')
-      .select(['n.instance_id', 'n.uuid', 'n.device_id', 'n.mac', 'n.ip', 'n.ip6', 'n.is_default', 'w.uuid as network_uuid', 'w.name as network_name', 'w.vlan', 'w.netmask', 'w.gateway', 'o.guest_ip_type'])
-      .where('n.instance_id', 'in', instanceIds)
-      .orderBy('n.device_id')
-      .execute();
+    const batches = Array.from({ length: Math.ceil(instanceIds.length / ID_BATCH) }, (_, i) => instanceIds.slice(i * ID_BATCH, (i + 1) * ID_BATCH));
+    const found = await Promise.all(
+      batches.map((batch) =>
+        this.#db
+          .selectFrom('nics as n')
+          .innerJoin('networks as w', 'w.id', 'n.network_id')
+          .innerJoin('network_offerings as o', 'o.id', 'w.network_offering_id')
+          .select(['n.instance_id', 'n.uuid', 'n.device_id', 'n.mac', 'n.ip', 'n.ip6', 'n.is_default', 'w.uuid as network_uuid', 'w.name as network_name', 'w.vlan', 'w.netmask', 'w.gateway', 'o.guest_ip_type'])
+          .where('n.instance_id', 'in', batch)
+          .orderBy('n.device_id')
+          .execute(),
+      ),
+    );
+    const rows = found.flat();
     for (const row of rows) {
       const uri = row.vlan === null ? 'vlan://untagged' : `vlan://${row.vlan}`;
       const list = result.get(row.instance_id) ?? [];
