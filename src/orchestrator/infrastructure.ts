@@ -464,11 +464,12 @@ export class InfrastructureServiceImpl implements InfrastructureService {
     return state;
   }
 
-  async checkHostHealth(): Promise<Array<{ hostId: string; state: 'Up' | 'Down' }>> {
+  /** Every host, or those `sweeps` gives this node when several nodes share the database (ADR 0064). */
+  async checkHostHealth(sweeps: (hostId: number) => boolean = () => true): Promise<Array<{ hostId: string; state: 'Up' | 'Down' }>> {
     await this.#extensions.refreshPathState();
     const hosts = await this.#db.selectFrom('hosts').select(['id', 'uuid']).where('removed', 'is', null).orderBy('id').execute();
     const results: Array<{ hostId: string; state: 'Up' | 'Down' }> = [];
-    for (const host of hosts) results.push({ hostId: host.uuid, state: await this.#checkHost(host.id) });
+    for (const host of hosts.filter((row) => sweeps(row.id))) results.push({ hostId: host.uuid, state: await this.#checkHost(host.id) });
     return results;
   }
 

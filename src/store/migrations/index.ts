@@ -1,5 +1,6 @@
 import { initialMigration } from './0001-initial.ts';
+import { nodesMigration } from './0002-nodes.ts';
 import type { StoreMigration } from './types.ts';
 
 /** Every migration, in order. The API helper appends its own (0050–0099) here. */
-export const MIGRATIONS: readonly StoreMigration[] = [initialMigration];
+export const MIGRATIONS: readonly StoreMigration[] = [initialMigration, nodesMigration];
