@@ -32,8 +32,8 @@ export const DEFAULT_TIMINGS: OrchestratorTimings = {
   powerReportGraceMs: 120_000,
   nodeHeartbeatIntervalMs: 5_000,
   nodeLeaseMs: 30_000,
-  instanceLockPollMs: 50,
-  instanceLockMaxPollMs: 1_000,
+  lockPollMs: 50,
+  lockMaxPollMs: 1_000,
 };
 
 /** What every service shares. */

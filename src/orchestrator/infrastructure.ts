@@ -19,7 +19,7 @@ import type {
   UpdateHostInput,
 } from './services.ts';
 import { cidrOf, hostAddresses, ipToInt, macFromCounter, maskSecrets, nameBasedUuid } from './support/addresses.ts';
-import { KeyedMutex } from './support/concurrency.ts';
+import { LocalLocks, type KeyedLocks } from './cluster/locks.ts';
 import { parseDetails, stringifyDetails } from './support/json.ts';
 import { keywordPattern, pageOf } from './support/paging.ts';
 import type {
@@ -59,9 +59,10 @@ export class InfrastructureServiceImpl implements InfrastructureService {
   readonly #context: ServiceContext;
   readonly #extensions: ExtensionsServiceImpl;
   /** IP allocation is serialised per network (the unique index is the backstop). */
-  readonly #networkLocks = new KeyedMutex();
+  readonly #networkLocks: KeyedLocks;
 
-  constructor(context: ServiceContext, extensions: ExtensionsServiceImpl) {
+  constructor(context: ServiceContext, extensions: ExtensionsServiceImpl, networkLocks: KeyedLocks = new LocalLocks()) {
+    this.#networkLocks = networkLocks;
     this.#context = context;
     this.#extensions = extensions;
   }
@@ -721,7 +722,7 @@ export class InfrastructureServiceImpl implements InfrastructureService {
     throw new OrchestratorError('insufficient-capacity', `Insufficient address capacity: no free IP address in network ${network.name}`, 'networkids');
   }
 
-  /** Serialises allocations in one network. */
+  /** Serialises allocations in one network (across nodes when several share the database). */
   withNetworkLock<T>(networkIds: readonly number[], work: () => Promise<T>): Promise<T> {
     const sorted = [...new Set(networkIds)].sort((a, b) => a - b);
     const run = (index: number): Promise<T> => (index >= sorted.length ? work() : this.#networkLocks.run(String(sorted[index]), () => run(index + 1)));
@@ -744,13 +745,12 @@ export class InfrastructureServiceImpl implements InfrastructureService {
 
 /** Next value of a named counter, inside the transaction (row-level update, portable). */
 export async function nextSequence(trx: Transaction<Database> | Kysely<Database>, name: string): Promise<number> {
-  const updated = await trx
-    .updateTable('sequences')
-    .set((eb) => ({ value: eb('value', '+', 1) }))
-    .where('name', '=', name)
+  // One upsert: two nodes creating the counter at once must not both insert it.
+  const row = await trx
+    .insertInto('sequences')
+    .values({ name, value: 1 })
+    .onConflict((conflict) => conflict.column('name').doUpdateSet((eb) => ({ value: eb('sequences.value', '+', 1) })))
     .returning('value')
-    .executeTakeFirst();
-  if (updated) return updated.value;
-  await trx.insertInto('sequences').values({ name, value: 1 }).execute();
-  return 1;
+    .executeTakeFirstOrThrow();
+  return row.value;
 }

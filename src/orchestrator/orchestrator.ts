@@ -12,7 +12,7 @@ import { InfrastructureServiceImpl } from './infrastructure.ts';
 import { JobsServiceImpl } from './jobs.ts';
 import { InstancesServiceImpl } from './lifecycle/instances.ts';
 import { PowerSyncServiceImpl } from './power-sync.ts';
-import { LocalInstanceLocks, SharedInstanceLocks } from './cluster/instance-locks.ts';
+import { LocalLocks, SharedLocks } from './cluster/locks.ts';
 import { NodeRegistry } from './cluster/nodes.ts';
 import { ClusterServiceImpl, type ClusterService } from './cluster/service.ts';
 import { SecretBox } from './support/crypto.ts';
@@ -51,9 +51,9 @@ export interface OrchestratorTimings {
   readonly nodeHeartbeatIntervalMs: number;
   /** A node whose last heartbeat is older than this is dead: its jobs, locks and hosts go to live nodes. */
   readonly nodeLeaseMs: number;
-  /** First wait before trying again for an instance held by another node; doubles up to the max. */
-  readonly instanceLockPollMs: number;
-  readonly instanceLockMaxPollMs: number;
+  /** First wait before trying again for an instance or network held by another node; doubles up to the max. */
+  readonly lockPollMs: number;
+  readonly lockMaxPollMs: number;
 }
 
 export interface OrchestratorConfig {
@@ -135,15 +135,14 @@ async function assemble(config: OrchestratorConfig, store: OpenedDatabase): Prom
   // SQLite is one process by design: no node waits for a lease and instance locks stay in memory.
   const node = new NodeRegistry(store.db, clock, { name: config.nodeName ?? hostname(), leaseMs: timings.nodeLeaseMs, exclusive: store.dialect === 'sqlite' });
   await node.register();
-  const instanceLocks = node.exclusive
-    ? new LocalInstanceLocks()
-    : new SharedInstanceLocks(store.db, node, nowIso, { pollMs: timings.instanceLockPollMs, maxPollMs: timings.instanceLockMaxPollMs });
+  const lockTimings = { pollMs: timings.lockPollMs, maxPollMs: timings.lockMaxPollMs };
+  const locks = (scope: 'instance' | 'network') => (node.exclusive ? new LocalLocks() : new SharedLocks(scope, store.db, node, nowIso, lockTimings));
   const jobs = new JobsServiceImpl(context, node);
   const iam = new IamServiceImpl(context);
   const extensions = new ExtensionsServiceImpl(context, jobs);
-  const infrastructure = new InfrastructureServiceImpl(context, extensions);
+  const infrastructure = new InfrastructureServiceImpl(context, extensions, locks('network'));
   const templates = new TemplatesServiceImpl(context, extensions);
-  const instances = new InstancesServiceImpl(context, jobs, extensions, infrastructure, new ExtensionRunner(context.dataRoot), instanceLocks);
+  const instances = new InstancesServiceImpl(context, jobs, extensions, infrastructure, new ExtensionRunner(context.dataRoot), locks('instance'));
   const powerSync = new PowerSyncServiceImpl(context, instances);
   const cluster = new ClusterServiceImpl(store.db, node, { jobs, instances, powerSync, infrastructure });
   extensions.setExecutor(instances);

@@ -20,8 +20,8 @@ const NODE_TIMINGS: OrchestratorTimings = {
   powerReportGraceMs: 120_000,
   nodeHeartbeatIntervalMs: 100,
   nodeLeaseMs: LEASE_MS,
-  instanceLockPollMs: 20,
-  instanceLockMaxPollMs: 100,
+  lockPollMs: 20,
+  lockMaxPollMs: 100,
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -176,6 +176,26 @@ for (const backend of testDatabases().filter((database) => database.name !== 'sq
         assert.deepEqual(await healthChecked(a), all);
       } finally {
         await silent.close().catch(() => undefined);
+        await closeAll(bed, nodes);
+        await created.dispose();
+      }
+    });
+
+    test('deploys on one network from two nodes at once get distinct addresses', async () => {
+      const created = await backend.create();
+      const { bed, nodes } = await startNodes(created.config, ['node-a', 'node-b']);
+      try {
+        const infra = await provision(nodes[0]!, bed.admin);
+        const input = { zoneId: infra.zoneId, templateId: infra.templateId, serviceOfferingId: infra.offeringId, networkIds: [infra.networkId], startVm: false };
+        // startVm=false: the allocation inside the deploy transaction is all that runs. Two guards keep the
+        // addresses apart across nodes: the shared network lock and, on PostgreSQL, the MAC counter's row lock
+        // held to commit; this checks the outcome whichever one a change to the allocation keeps.
+        const deployed = await Promise.all(Array.from({ length: 40 }, (_, index) => nodes[index % 2]!.instances.deploy(bed.admin, input)));
+        const addresses = deployed.map(({ instance }) => instance.nics[0]?.ipAddress);
+        assert.equal(new Set(addresses).size, deployed.length, JSON.stringify(addresses));
+        const macs = deployed.map(({ instance }) => instance.nics[0]?.macAddress);
+        assert.equal(new Set(macs).size, deployed.length);
+      } finally {
         await closeAll(bed, nodes);
         await created.dispose();
       }

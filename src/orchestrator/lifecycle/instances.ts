@@ -18,7 +18,7 @@ import type { JobRecorder, JobsServiceImpl, ResumableJobRow } from '../jobs.ts';
 import type { DeployInstanceInput, InstanceFilter, InstancesService } from '../services.ts';
 import { randomToken } from '../support/crypto.ts';
 import { KeyedSemaphore } from '../support/concurrency.ts';
-import { LocalInstanceLocks, type InstanceLocks } from '../cluster/instance-locks.ts';
+import { LocalLocks, type KeyedLocks } from '../cluster/locks.ts';
 import { parseDetails, stringifyDetails } from '../support/json.ts';
 import { keywordPattern } from '../support/paging.ts';
 import type { DetailMap, GuestIpType, Instance, InstanceNic, InstanceState, Job, Page, PowerState } from '../types.ts';
@@ -94,7 +94,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
   readonly #extensions: ExtensionsServiceImpl;
   readonly #infrastructure: InfrastructureServiceImpl;
   readonly #runner: ExtensionRunner;
-  readonly #instanceLocks: InstanceLocks;
+  readonly #instanceLocks: KeyedLocks;
   readonly #hostSlots: KeyedSemaphore;
   /** Set by the facade: the caller used for work nobody asked for (recovery, power sync). */
   systemCaller: Caller | undefined;
@@ -105,7 +105,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     extensions: ExtensionsServiceImpl,
     infrastructure: InfrastructureServiceImpl,
     runner: ExtensionRunner,
-    instanceLocks: InstanceLocks = new LocalInstanceLocks(),
+    instanceLocks: KeyedLocks = new LocalLocks(),
   ) {
     this.#instanceLocks = instanceLocks;
     this.#context = context;

@@ -4,10 +4,10 @@ import { KeyedMutex } from '../support/concurrency.ts';
 import type { NodeRegistry } from './nodes.ts';
 
 /**
- * Serialises operations per instance. `run` waits its turn (lifecycle jobs queue, as they always did);
- * `runIfIdle` gives up when anyone holds the instance (power sync leaves busy instances to their operation).
+ * Serialises work per key (an instance, a network). `run` waits its turn (lifecycle jobs queue, as they always
+ * did); `runIfIdle` gives up when anyone holds the key (power sync leaves busy instances to their operation).
  */
-export interface InstanceLocks {
+export interface KeyedLocks {
   run<T>(key: string, work: () => Promise<T>): Promise<T>;
   runIfIdle<T>(key: string, work: () => Promise<T>): Promise<T | undefined>;
   /** Held by this node (other nodes' holds are not known without a query). */
@@ -15,7 +15,7 @@ export interface InstanceLocks {
 }
 
 /** One process (SQLite): an in-memory mutex is all it takes. */
-export class LocalInstanceLocks implements InstanceLocks {
+export class LocalLocks implements KeyedLocks {
   readonly #mutex = new KeyedMutex();
 
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -39,19 +39,21 @@ export interface SharedLockTimings {
 }
 
 /**
- * Several nodes on one database: the in-memory mutex orders this node's callers, and a row in `locks` excludes
- * the other nodes. The row is taken with one conditional upsert that succeeds only when nobody holds the lock,
+ * Several nodes on one database: the in-memory mutex orders this node's callers, and a row in `locks`
+ * (`<scope>:<key>`) excludes the other nodes. The row is taken with one conditional upsert that succeeds only when nobody holds the lock,
  * this node holds it, or its holder is dead (no live heartbeat), so a crashed node never blocks an instance
  * for longer than its lease.
  */
-export class SharedInstanceLocks implements InstanceLocks {
+export class SharedLocks implements KeyedLocks {
   readonly #mutex = new KeyedMutex();
   readonly #db: Kysely<Database>;
   readonly #node: NodeRegistry;
   readonly #nowIso: () => string;
   readonly #timings: SharedLockTimings;
+  readonly #scope: string;
 
-  constructor(db: Kysely<Database>, node: NodeRegistry, nowIso: () => string, timings: SharedLockTimings) {
+  constructor(scope: 'instance' | 'network', db: Kysely<Database>, node: NodeRegistry, nowIso: () => string, timings: SharedLockTimings) {
+    this.#scope = scope;
     this.#db = db;
     this.#node = node;
     this.#nowIso = nowIso;
@@ -86,17 +88,21 @@ export class SharedInstanceLocks implements InstanceLocks {
       // nodes get it when this node's lease runs out.
       await this.#db
         .deleteFrom('locks')
-        .where('name', '=', lockName(key))
+        .where('name', '=', this.#lockName(key))
         .where('node_uuid', '=', this.#node.uuid)
         .execute()
         .catch(() => undefined);
     }
   }
 
+  #lockName(key: string): string {
+    return `${this.#scope}:${key}`;
+  }
+
   async #tryAcquire(key: string): Promise<boolean> {
     const taken = await this.#db
       .insertInto('locks')
-      .values({ name: lockName(key), node_uuid: this.#node.uuid, acquired: this.#nowIso() })
+      .values({ name: this.#lockName(key), node_uuid: this.#node.uuid, acquired: this.#nowIso() })
       .onConflict((conflict) =>
         conflict
           .column('name')
@@ -107,8 +113,4 @@ export class SharedInstanceLocks implements InstanceLocks {
       .executeTakeFirst();
     return taken !== undefined;
   }
-}
-
-function lockName(instanceUuid: string): string {
-  return `instance:${instanceUuid}`;
 }
