@@ -33,7 +33,13 @@ export interface JobRecorder {
 }
 
 const INTERRUPTED = 'The job was interrupted by a restart of the orchestrator and cannot be resumed safely';
-const TAKEN_OVER = 'The job was taken over by another orchestrator node';
+
+/** Thrown into a job's work when another node has taken the job over: the work must stop and touch nothing. */
+export class JobTakenOverError extends OrchestratorError {
+  constructor() {
+    super('internal', 'The job was taken over by another orchestrator node');
+  }
+}
 
 /**
  * Who runs jobs (ADR 0064): this node's id, and the live other nodes as a subquery, so that a job is taken
@@ -133,7 +139,7 @@ export class JobsServiceImpl implements JobsService {
       step: async (step) => {
         steps.push({ ...step, at: this.#nowIso() });
         const written = await this.#owned(this.#db.updateTable('jobs').set({ steps: JSON.stringify(steps), updated: this.#nowIso() }).where('uuid', '=', jobId)).executeTakeFirst();
-        if (written.numUpdatedRows === 0n) throw new OrchestratorError('internal', TAKEN_OVER);
+        if (written.numUpdatedRows === 0n) throw new JobTakenOverError();
       },
       plan: (names) => {
         steps.push({ name: PLAN_STEP, state: 'planned', plan: [...names], at: this.#nowIso() });

@@ -201,6 +201,37 @@ for (const backend of testDatabases().filter((database) => database.name !== 'sq
       }
     });
 
+    test('a node whose job was taken over meanwhile stops at its next step and leaves job and instance alone', async () => {
+      const created = await backend.create();
+      const { bed, nodes } = await startNodes(created.config, ['node-a', 'node-b']);
+      const [a, b] = nodes as [Orchestrator, Orchestrator];
+      const raw = await openDatabase(created.config);
+      try {
+        const infra = await provision(a, bed.admin);
+        await bed.extension.setBehaviour({ hold: { create: true } });
+        const { instance, job } = await a.instances.deploy(bed.admin, { zoneId: infra.zoneId, templateId: infra.templateId, serviceOfferingId: infra.offeringId, networkIds: [infra.networkId] });
+        await waitFor(() => existsSync(join(bed.extension.stateDir, 'started-create')), 'the create on node A', DEADLINE_MS);
+        // What B's take-over writes once A has looked dead for a lease (a long pause of A).
+        await raw.db.updateTable('jobs').set({ node_uuid: b.cluster.nodeId }).where('uuid', '=', job.id).execute();
+        // A's waiters wake when A's work ends, whatever the row says.
+        const ended = a.jobs.wait(bed.admin, job.id, DEADLINE_MS);
+        await sleep(300);
+        await bed.extension.release('create');
+        // A's work ends without writing: the row stays B's and pending, and the instance keeps its state.
+        assert.equal((await ended).status, 'pending');
+        const row = await raw.db.selectFrom('jobs').select(['status', 'node_uuid', 'steps']).where('uuid', '=', job.id).executeTakeFirstOrThrow();
+        assert.equal(row.status, 'pending');
+        assert.equal(row.node_uuid, b.cluster.nodeId);
+        assert.doesNotMatch(row.steps, /"name":"create","state":"done"/);
+        assert.equal((await b.instances.get(bed.admin, instance.id)).state, 'Starting');
+      } finally {
+        await raw.close();
+        await releaseHeld(bed, 'create');
+        await closeAll(bed, nodes);
+        await created.dispose();
+      }
+    });
+
     test('two live nodes racing for a dead node\'s jobs each claim a job at most once', async () => {
       const created = await backend.create();
       const { bed, nodes } = await startNodes(created.config, ['node-b', 'node-c'], { nodeHeartbeatIntervalMs: 0, nodeLeaseMs: 600_000 });

@@ -14,7 +14,7 @@ import { mergeJsonPatch, type Json } from '../extensions/merge.ts';
 import type { EntryPoint, ExtensionRunner, InvocationResult } from '../extensions/runner.ts';
 import { PREPARE_VM_DETAIL, type CustomActionExecutor, type ExtensionRow, type ExtensionsServiceImpl } from '../extensions/service.ts';
 import type { InfrastructureServiceImpl } from '../infrastructure.ts';
-import type { JobRecorder, JobsServiceImpl, ResumableJobRow } from '../jobs.ts';
+import { JobTakenOverError, type JobRecorder, type JobsServiceImpl, type ResumableJobRow } from '../jobs.ts';
 import type { DeployInstanceInput, InstanceFilter, InstancesService } from '../services.ts';
 import { randomToken } from '../support/crypto.ts';
 import { KeyedSemaphore } from '../support/concurrency.ts';
@@ -555,6 +555,8 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
       try {
         await this.#dispatch(caller, row.id, params, recorder, resuming);
       } catch (error) {
+        // The node that took the job over owns the instance's state now.
+        if (error instanceof JobTakenOverError) throw error;
         await this.#revertTransition(row.id);
         if (error instanceof OrchestratorError) throw error;
         throw new OrchestratorError('internal', `${JOB_KINDS[params.operation]} failed: ${error instanceof Error ? error.message : String(error)}`);
