@@ -11,7 +11,7 @@ import type { NodeInfo, NodeRegistry } from './nodes.ts';
 export interface NodeRound {
   /** Nodes found dead (lease run out) in this round. */
   readonly deadNodes: readonly string[];
-  /** Jobs of dead nodes this node claimed (resumed or, when not resumable, failed). */
+  /** Resumable jobs of dead nodes this node claimed and resumed (the others it claimed are failed at once). */
   readonly jobsTakenOver: number;
 }
 
