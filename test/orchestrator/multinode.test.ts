@@ -8,7 +8,7 @@ import type { DatabaseConfig } from '../../src/store/config.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { crashDuringCreate } from '../helpers/crash.ts';
 import { testDatabases } from '../helpers/databases.ts';
-import { createTestBed, provision, type TestBed } from '../helpers/orchestrator.ts';
+import { createTestBed, provision, type Infrastructure, type TestBed } from '../helpers/orchestrator.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const DEADLINE_MS = 60_000;
@@ -33,6 +33,10 @@ async function startNodes(database: DatabaseConfig, names: readonly string[], ti
   const nodes = [bed.orchestrator];
   for (const name of rest) nodes.push(await createOrchestrator({ ...bed.config, nodeName: name }));
   return { bed, nodes };
+}
+
+function deployInput(infra: Infrastructure) {
+  return { zoneId: infra.zoneId, templateId: infra.templateId, serviceOfferingId: infra.offeringId, networkIds: [infra.networkId] };
 }
 
 /** A failed assertion may leave extension calls held: let them all through so that closing does not hang. */
@@ -87,7 +91,7 @@ for (const backend of testDatabases().filter((database) => database.name !== 'sq
       try {
         const infra = await provision(a, bed.admin);
         await bed.extension.setBehaviour({ hold: { create: true } });
-        const { job } = await a.instances.deploy(bed.admin, { zoneId: infra.zoneId, templateId: infra.templateId, serviceOfferingId: infra.offeringId, networkIds: [infra.networkId] });
+        const { job } = await a.instances.deploy(bed.admin, deployInput(infra));
         await waitFor(() => existsSync(join(bed.extension.stateDir, 'started-create')), 'the create on node A', DEADLINE_MS);
         // Longer than the lease: only A's heartbeats keep it alive in B's eyes.
         await sleep(LEASE_MS + 1_000);
@@ -112,7 +116,7 @@ for (const backend of testDatabases().filter((database) => database.name !== 'sq
       const [a, b] = nodes as [Orchestrator, Orchestrator];
       try {
         const infra = await provision(a, bed.admin);
-        const { instance, job } = await a.instances.deploy(bed.admin, { zoneId: infra.zoneId, templateId: infra.templateId, serviceOfferingId: infra.offeringId, networkIds: [infra.networkId] });
+        const { instance, job } = await a.instances.deploy(bed.admin, deployInput(infra));
         assert.equal((await a.jobs.wait(bed.admin, job.id, DEADLINE_MS)).status, 'succeeded');
         await bed.extension.setBehaviour({ hold: { stop: true } });
         const startedStop = join(bed.extension.stateDir, 'started-stop');
@@ -186,7 +190,7 @@ for (const backend of testDatabases().filter((database) => database.name !== 'sq
       const { bed, nodes } = await startNodes(created.config, ['node-a', 'node-b']);
       try {
         const infra = await provision(nodes[0]!, bed.admin);
-        const input = { zoneId: infra.zoneId, templateId: infra.templateId, serviceOfferingId: infra.offeringId, networkIds: [infra.networkId], startVm: false };
+        const input = { ...deployInput(infra), startVm: false };
         // startVm=false: the allocation inside the deploy transaction is all that runs. Two guards keep the
         // addresses apart across nodes: the shared network lock and, on PostgreSQL, the MAC counter's row lock
         // held to commit; this checks the outcome whichever one a change to the allocation keeps.
@@ -209,7 +213,7 @@ for (const backend of testDatabases().filter((database) => database.name !== 'sq
       try {
         const infra = await provision(a, bed.admin);
         await bed.extension.setBehaviour({ hold: { create: true } });
-        const { instance, job } = await a.instances.deploy(bed.admin, { zoneId: infra.zoneId, templateId: infra.templateId, serviceOfferingId: infra.offeringId, networkIds: [infra.networkId] });
+        const { instance, job } = await a.instances.deploy(bed.admin, deployInput(infra));
         await waitFor(() => existsSync(join(bed.extension.stateDir, 'started-create')), 'the create on node A', DEADLINE_MS);
         // What B's take-over writes once A has looked dead for a lease (a long pause of A).
         await raw.db.updateTable('jobs').set({ node_uuid: b.cluster.nodeId }).where('uuid', '=', job.id).execute();
