@@ -48,12 +48,13 @@ export function registerServeCommand(program: Command): void {
           logger,
           ...(consoleRoot ? { consoleRoot } : {}),
           ...(config.adminPassword === undefined ? {} : { adminPassword: config.adminPassword }),
+          ...(config.nodeName === undefined ? {} : { nodeName: config.nodeName }),
         });
       } catch (error) {
         fail(startFailure(error, config.host, config.port));
       }
       const running = server;
       const metricsUrl = new URL('/metrics', running.apiUrl).toString();
-      await runUntilSignalled({ msg: 'extorch serving', apiurl: running.apiUrl, ...(running.uiUrl ? { ui: running.uiUrl } : {}), metrics: metricsUrl, database: running.orchestrator.databaseDialect }, () => running.close());
+      await runUntilSignalled({ msg: 'extorch serving', apiurl: running.apiUrl, ...(running.uiUrl ? { ui: running.uiUrl } : {}), metrics: metricsUrl, database: running.orchestrator.databaseDialect, node: running.orchestrator.cluster.nodeName }, () => running.close());
     });
 }

@@ -30,6 +30,10 @@ export const DEFAULT_TIMINGS: OrchestratorTimings = {
   powerSyncIntervalMs: 60_000,
   hostHealthIntervalMs: 60_000,
   powerReportGraceMs: 120_000,
+  nodeHeartbeatIntervalMs: 5_000,
+  nodeLeaseMs: 30_000,
+  lockPollMs: 50,
+  lockMaxPollMs: 1_000,
 };
 
 /** What every service shares. */

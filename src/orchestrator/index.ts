@@ -11,3 +11,5 @@ export type * from './types.ts';
 export { ROLE_TYPES, ROLE_MASKS, ACCOUNT_TYPE_NUMBERS } from './types.ts';
 export type * from './services.ts';
 export type { InstanceConsole } from './lifecycle/console.ts';
+export type { ClusterService, NodeRound } from './cluster/service.ts';
+export type { NodeInfo } from './cluster/nodes.ts';

@@ -19,7 +19,7 @@ import type {
   UpdateHostInput,
 } from './services.ts';
 import { cidrOf, hostAddressesFrom, hostAddressIndex, ipToInt, macFromCounter, maskSecrets, nameBasedUuid } from './support/addresses.ts';
-import { KeyedMutex } from './support/concurrency.ts';
+import { LocalLocks, type KeyedLocks } from './cluster/locks.ts';
 import { parseDetails, stringifyDetails } from './support/json.ts';
 import { keywordPattern, pageOf } from './support/paging.ts';
 import type {
@@ -61,14 +61,15 @@ export class InfrastructureServiceImpl implements InfrastructureService {
   readonly #context: ServiceContext;
   readonly #extensions: ExtensionsServiceImpl;
   /** IP allocation is serialised per network (the unique index is the backstop). */
-  readonly #networkLocks = new KeyedMutex();
+  readonly #networkLocks: KeyedLocks;
   /**
    * Per network, where the next search for a free address starts: every address before it is in use (as far as
    * this process knows: a release elsewhere only means a higher address is handed out; the query decides).
    */
   readonly #addressCursors = new Map<number, number>();
 
-  constructor(context: ServiceContext, extensions: ExtensionsServiceImpl) {
+  constructor(context: ServiceContext, extensions: ExtensionsServiceImpl, networkLocks: KeyedLocks = new LocalLocks()) {
+    this.#networkLocks = networkLocks;
     this.#context = context;
     this.#extensions = extensions;
   }
@@ -471,11 +472,12 @@ export class InfrastructureServiceImpl implements InfrastructureService {
     return state;
   }
 
-  async checkHostHealth(): Promise<Array<{ hostId: string; state: 'Up' | 'Down' }>> {
+  /** Every host, or those `sweeps` gives this node when several nodes share the database (ADR 0064). */
+  async checkHostHealth(sweeps: (hostId: number) => boolean = () => true): Promise<Array<{ hostId: string; state: 'Up' | 'Down' }>> {
     await this.#extensions.refreshPathState();
     const hosts = await this.#db.selectFrom('hosts').select(['id', 'uuid']).where('removed', 'is', null).orderBy('id').execute();
     const results: Array<{ hostId: string; state: 'Up' | 'Down' }> = [];
-    for (const host of hosts) results.push({ hostId: host.uuid, state: await this.#checkHost(host.id) });
+    for (const host of hosts.filter((row) => sweeps(row.id))) results.push({ hostId: host.uuid, state: await this.#checkHost(host.id) });
     return results;
   }
 
@@ -757,7 +759,7 @@ export class InfrastructureServiceImpl implements InfrastructureService {
     }
   }
 
-  /** Serialises allocations in one network. */
+  /** Serialises allocations in one network (across nodes when several share the database). */
   withNetworkLock<T>(networkIds: readonly number[], work: () => Promise<T>): Promise<T> {
     const sorted = [...new Set(networkIds)].sort((a, b) => a - b);
     const run = (index: number): Promise<T> => (index >= sorted.length ? work() : this.#networkLocks.run(String(sorted[index]), () => run(index + 1)));
@@ -780,13 +782,12 @@ export class InfrastructureServiceImpl implements InfrastructureService {
 
 /** Next value of a named counter, inside the transaction (row-level update, portable). */
 export async function nextSequence(trx: Transaction<Database> | Kysely<Database>, name: string): Promise<number> {
-  const updated = await trx
-    .updateTable('sequences')
-    .set((eb) => ({ value: eb('value', '+', 1) }))
-    .where('name', '=', name)
+  // One upsert: two nodes creating the counter at once must not both insert it.
+  const row = await trx
+    .insertInto('sequences')
+    .values({ name, value: 1 })
+    .onConflict((conflict) => conflict.column('name').doUpdateSet((eb) => ({ value: eb('sequences.value', '+', 1) })))
     .returning('value')
-    .executeTakeFirst();
-  if (updated) return updated.value;
-  await trx.insertInto('sequences').values({ name, value: 1 }).execute();
-  return 1;
+    .executeTakeFirstOrThrow();
+  return row.value;
 }

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import { toCount } from '../store/database.ts';
 import type { Database, JobsTable } from '../store/schema.ts';
 import type { Caller } from './caller.ts';
 import { isAdmin } from './caller.ts';
 import type { ServiceContext } from './context.ts';
-import { isOrchestratorError, notFound } from './errors.ts';
+import { isOrchestratorError, notFound, OrchestratorError } from './errors.ts';
 import type { JobContext, JobsService } from './services.ts';
 import { jobProgress, PLAN_STEP, type JobStep } from './job-progress.ts';
 import type { Job, JobProgress, JobStatus, ListOptions, Page } from './types.ts';
 import { applyPaging } from './support/paging.ts';
+import type { NodeRegistry } from './cluster/nodes.ts';
 
 export interface ResumableJobRow {
   readonly uuid: string;
@@ -32,6 +33,22 @@ export interface JobRecorder {
 }
 
 const INTERRUPTED = 'The job was interrupted by a restart of the orchestrator and cannot be resumed safely';
+
+/** Thrown into a job's work when another node has taken the job over: the work must stop and touch nothing. */
+export class JobTakenOverError extends OrchestratorError {
+  constructor() {
+    super('internal', 'The job was taken over by another orchestrator node');
+  }
+}
+
+/**
+ * Who runs jobs (ADR 0064): this node's id, and the live other nodes as a subquery, so that a job is taken
+ * over only when its node is dead. Without one (a bare service in tests) jobs are owned by nobody.
+ */
+export interface JobOwnership {
+  readonly uuid: string;
+  liveOthers(): ReturnType<NodeRegistry['liveOthers']>;
+}
 
 /** A succeeded job did all it had to, whatever its plan said it might do (and its steps need not be parsed). */
 const COMPLETE: JobProgress = { percent: 100, step: null };
@@ -68,11 +85,17 @@ export class JobsServiceImpl implements JobsService {
   readonly #nowIso: () => string;
   readonly #running = new Map<string, Promise<void>>();
   readonly #waiters = new Map<string, Array<() => void>>();
+  readonly #node: JobOwnership | undefined;
   #closed = false;
 
-  constructor(context: Pick<ServiceContext, 'db' | 'nowIso'>) {
+  constructor(context: Pick<ServiceContext, 'db' | 'nowIso'>, node?: JobOwnership) {
     this.#db = context.db;
     this.#nowIso = context.nowIso;
+    this.#node = node;
+  }
+
+  get #nodeUuid(): string | null {
+    return this.#node?.uuid ?? null;
   }
 
   async submit<Result>(
@@ -104,14 +127,19 @@ export class JobsServiceImpl implements JobsService {
     this.#launch(job.uuid, () => work(this.recorder(job.uuid, job.steps)));
   }
 
-  /** Steps are kept in memory by the one process running the job and written through on every step. */
+  /**
+   * Steps are kept in memory by the one process running the job and written through on every step. A write
+   * that finds the job owned by another node (this node was declared dead and its job taken over) stops the
+   * work here, before it acts again.
+   */
   recorder(jobId: string, initialSteps: readonly JobStep[] = []): JobRecorder {
     const steps: JobStep[] = [...initialSteps];
     return {
       jobId,
       step: async (step) => {
         steps.push({ ...step, at: this.#nowIso() });
-        await this.#db.updateTable('jobs').set({ steps: JSON.stringify(steps), updated: this.#nowIso() }).where('uuid', '=', jobId).execute();
+        const written = await this.#owned(this.#db.updateTable('jobs').set({ steps: JSON.stringify(steps), updated: this.#nowIso() }).where('uuid', '=', jobId)).executeTakeFirst();
+        if (written.numUpdatedRows === 0n) throw new JobTakenOverError();
       },
       plan: (names) => {
         steps.push({ name: PLAN_STEP, state: 'planned', plan: [...names], at: this.#nowIso() });
@@ -119,11 +147,31 @@ export class JobsServiceImpl implements JobsService {
     };
   }
 
-  /** Pending jobs left by a previous process: resumable ones are returned, the others are failed now. */
+  /**
+   * Pending jobs of dead nodes (a previous process of this one included): each is claimed with a conditional
+   * update on the owner it was read with, so of two live nodes only one gets it. Resumable ones are returned,
+   * the others are failed now.
+   */
   async takeOverPending(): Promise<ResumableJobRow[]> {
-    const rows = await this.#db.selectFrom('jobs').selectAll().where('status', '=', 'pending').orderBy('id').execute();
+    const me = this.#nodeUuid;
+    let query = this.#db.selectFrom('jobs').selectAll().where('status', '=', 'pending');
+    if (me !== null && this.#node) {
+      const liveOthers = this.#node.liveOthers();
+      query = query.where((eb) => eb.or([eb('node_uuid', 'is', null), eb.and([eb('node_uuid', '<>', me), eb('node_uuid', 'not in', liveOthers)])]));
+    }
+    const rows = await query.orderBy('id').execute();
     const resumable: ResumableJobRow[] = [];
     for (const row of rows) {
+      if (me !== null) {
+        const claim = await this.#db
+          .updateTable('jobs')
+          .set({ node_uuid: me, updated: this.#nowIso() })
+          .where('uuid', '=', row.uuid)
+          .where('status', '=', 'pending')
+          .where('node_uuid', row.node_uuid === null ? 'is' : '=', row.node_uuid)
+          .executeTakeFirst();
+        if (claim.numUpdatedRows === 0n) continue;
+      }
       if (row.resumable === 1) {
         resumable.push({
           uuid: row.uuid,
@@ -208,6 +256,7 @@ export class JobsServiceImpl implements JobsService {
         created: now,
         updated: now,
         completed: null,
+        node_uuid: this.#nodeUuid,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -229,10 +278,16 @@ export class JobsServiceImpl implements JobsService {
     this.#running.set(jobId, done);
   }
 
+  /** Limits a job write to a job this node owns (any job when there is no node). */
+  #owned(query: UpdateQueryBuilder<Database, 'jobs', 'jobs', UpdateResult>): UpdateQueryBuilder<Database, 'jobs', 'jobs', UpdateResult> {
+    const me = this.#nodeUuid;
+    return me === null ? query : query.where('node_uuid', '=', me);
+  }
+
   async #finish(jobId: string, status: JobStatus, result: unknown, error: { kind: string; message: string } | null): Promise<void> {
     const now = this.#nowIso();
-    await this.#db
-      .updateTable('jobs')
+    // A job taken over by another node is that node's to finish.
+    await this.#owned(this.#db.updateTable('jobs'))
       .set({
         status,
         result: result === null ? null : JSON.stringify(result),

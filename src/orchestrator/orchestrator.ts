@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Extension } from '../contract/extension.ts';
 import type { DatabaseConfig } from '../store/config.ts';
@@ -11,6 +12,9 @@ import { InfrastructureServiceImpl } from './infrastructure.ts';
 import { JobsServiceImpl } from './jobs.ts';
 import { InstancesServiceImpl } from './lifecycle/instances.ts';
 import { PowerSyncServiceImpl } from './power-sync.ts';
+import { LocalLocks, SharedLocks } from './cluster/locks.ts';
+import { NodeRegistry } from './cluster/nodes.ts';
+import { ClusterServiceImpl, type ClusterService } from './cluster/service.ts';
 import { SecretBox } from './support/crypto.ts';
 import { TemplatesServiceImpl } from './templates.ts';
 import type {
@@ -43,6 +47,13 @@ export interface OrchestratorTimings {
   readonly hostHealthIntervalMs: number;
   /** A Running/Starting/Stopping instance missing from reports for this long gets `PowerReportMissing`. */
   readonly powerReportGraceMs: number;
+  /** Heartbeat of this node, followed by the take-over of dead nodes' jobs (ADR 0064); 0 disables the loop. */
+  readonly nodeHeartbeatIntervalMs: number;
+  /** A node whose last heartbeat is older than this is dead: its jobs, locks and hosts go to live nodes. */
+  readonly nodeLeaseMs: number;
+  /** First wait before trying again for an instance or network held by another node; doubles up to the max. */
+  readonly lockPollMs: number;
+  readonly lockMaxPollMs: number;
 }
 
 export interface OrchestratorConfig {
@@ -54,6 +65,11 @@ export interface OrchestratorConfig {
   /** Root of payload files (`<dataRoot>/<extension name>/<uuid>.json`). */
   readonly dataRoot: string;
   readonly builtinExtensions?: BuiltinExtensions;
+  /**
+   * Name of this node among the orchestrators sharing a PostgreSQL database (default: the host name). One
+   * process per name at a time: a node taking a name takes over what a previous process of that name left.
+   */
+  readonly nodeName?: string;
   /** Milliseconds since the epoch; injectable for tests. */
   readonly clock?: () => number;
   readonly logger?: Logger;
@@ -75,6 +91,8 @@ export interface Orchestrator {
   readonly jobs: JobsService;
   readonly events: EventsService;
   readonly powerSync: PowerSyncService;
+  /** This process as one node of several sharing the database. */
+  readonly cluster: ClusterService;
   /** `sqlite` or `postgres`, for diagnostics only. */
   readonly databaseDialect: 'sqlite' | 'postgres';
   /** Waits for running jobs to settle, stops the loops and closes the database. */
@@ -116,13 +134,19 @@ async function assemble(config: OrchestratorConfig, store: OpenedDatabase): Prom
       await events.record(caller, input);
     },
   };
-  const jobs = new JobsServiceImpl(context);
+  // SQLite is one process by design: no node waits for a lease and instance locks stay in memory.
+  const node = new NodeRegistry(store.db, clock, { name: config.nodeName ?? hostname(), leaseMs: timings.nodeLeaseMs, exclusive: store.dialect === 'sqlite' });
+  await node.register();
+  const lockTimings = { pollMs: timings.lockPollMs, maxPollMs: timings.lockMaxPollMs };
+  const locks = (scope: 'instance' | 'network') => (node.exclusive ? new LocalLocks() : new SharedLocks(scope, store.db, node, nowIso, lockTimings));
+  const jobs = new JobsServiceImpl(context, node);
   const iam = new IamServiceImpl(context);
   const extensions = new ExtensionsServiceImpl(context, jobs);
-  const infrastructure = new InfrastructureServiceImpl(context, extensions);
+  const infrastructure = new InfrastructureServiceImpl(context, extensions, locks('network'));
   const templates = new TemplatesServiceImpl(context, extensions);
-  const instances = new InstancesServiceImpl(context, jobs, extensions, infrastructure, new ExtensionRunner(context.dataRoot, config.onInvocation));
+  const instances = new InstancesServiceImpl(context, jobs, extensions, infrastructure, new ExtensionRunner(context.dataRoot, config.onInvocation), locks('instance'));
   const powerSync = new PowerSyncServiceImpl(context, instances);
+  const cluster = new ClusterServiceImpl(store.db, node, { jobs, instances, powerSync, infrastructure });
   extensions.setExecutor(instances);
 
   await iam.seed(config.adminPassword ?? DEFAULT_ADMIN_PASSWORD);
@@ -130,12 +154,13 @@ async function assemble(config: OrchestratorConfig, store: OpenedDatabase): Prom
   instances.systemCaller = await iam.systemCaller();
   instances.resolveCaller = (userUuid) => iam.callerForUser(userUuid);
 
-  await infrastructure.checkHostHealth();
-  await instances.resumePending(await jobs.takeOverPending());
+  await cluster.checkHostHealth();
+  await cluster.recoverAtStart();
 
   const loops = new BackgroundLoops(context.logger);
-  loops.every('host-health', timings.hostHealthIntervalMs, () => infrastructure.checkHostHealth());
-  loops.every('power-sync', timings.powerSyncIntervalMs, () => powerSync.syncAll());
+  loops.every('node', timings.nodeHeartbeatIntervalMs, () => cluster.tick());
+  loops.every('host-health', timings.hostHealthIntervalMs, () => cluster.checkHostHealth());
+  loops.every('power-sync', timings.powerSyncIntervalMs, () => cluster.syncPower());
 
   return {
     iam,
@@ -146,10 +171,13 @@ async function assemble(config: OrchestratorConfig, store: OpenedDatabase): Prom
     jobs,
     events,
     powerSync,
+    cluster,
     databaseDialect: store.dialect,
     async close() {
       await loops.stop();
       await jobs.drain();
+      // Only once its jobs are done: a stopped node's hosts go to the others at once.
+      await node.stop().catch(() => undefined);
       await store.close();
     },
   };

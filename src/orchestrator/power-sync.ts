@@ -40,9 +40,10 @@ export class PowerSyncServiceImpl implements PowerSyncService {
     return this.#context.db;
   }
 
-  async syncAll(): Promise<PowerReport[]> {
+  /** Every Up host, or those `sweeps` gives this node when several nodes share the database (ADR 0064). */
+  async syncAll(sweeps: (hostId: number) => boolean = () => true): Promise<PowerReport[]> {
     const hosts = await this.#db.selectFrom('hosts').selectAll().where('removed', 'is', null).where('status', '=', 'Up').orderBy('id').execute();
-    return Promise.all(hosts.map((host) => this.#syncHost(host)));
+    return Promise.all(hosts.filter((host) => sweeps(host.id)).map((host) => this.#syncHost(host)));
   }
 
   async syncHost(hostId: string): Promise<PowerReport> {

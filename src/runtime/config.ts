@@ -29,6 +29,7 @@ export const SERVE_ENVIRONMENT = {
   EXTORCH_LOG_LEVEL: 'logLevel',
   EXTORCH_ADMIN_PASSWORD: 'adminPassword',
   EXTORCH_EXECUTABLE_BUILTINS: 'executableBuiltins',
+  EXTORCH_NODE_NAME: 'nodeName',
 } as const;
 
 const seconds = z.coerce.number().int().min(0).max(86_400);
@@ -46,6 +47,8 @@ const fileSchema = z
     hostHealthIntervalSeconds: seconds.optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     adminPassword: z.string().min(1).optional(),
+    /** Unique per node when several share one PostgreSQL database (default: the host name). */
+    nodeName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, dot, dash, underscore (1-63)').optional(),
     executableBuiltins: z
       .union([z.string(), z.array(z.string())])
       .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((name) => name.trim()).filter(Boolean))
@@ -65,6 +68,7 @@ export interface ServeConfig {
   readonly hostHealthIntervalMs: number;
   readonly logLevel: string;
   readonly adminPassword?: string;
+  readonly nodeName?: string;
   readonly executableBuiltins: readonly BuiltinName[];
 }
 
@@ -130,6 +134,7 @@ export async function loadServeConfig(options: { file?: string; env?: NodeJS.Pro
     hostHealthIntervalMs: (config.hostHealthIntervalSeconds ?? SERVE_DEFAULTS.hostHealthIntervalSeconds) * 1000,
     logLevel: config.logLevel ?? SERVE_DEFAULTS.logLevel,
     ...(config.adminPassword === undefined ? {} : { adminPassword: config.adminPassword }),
+    ...(config.nodeName === undefined ? {} : { nodeName: config.nodeName }),
     executableBuiltins: config.executableBuiltins ?? [],
   };
 }

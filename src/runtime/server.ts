@@ -25,6 +25,8 @@ export interface ExtorchServerConfig {
   readonly executableBuiltins?: readonly BuiltinName[];
   /** Password of the seeded `admin` on a new database. */
   readonly adminPassword?: string;
+  /** Name of this node among several sharing a PostgreSQL database (default: the host name). */
+  readonly nodeName?: string;
   readonly logger?: Logger;
   /** Process metrics (CPU, memory, event loop) on /metrics; off in tests that start many servers. */
   readonly defaultMetrics?: boolean;
@@ -61,6 +63,7 @@ export async function startExtorchServer(config: ExtorchServerConfig): Promise<R
     // The sweep loop below runs power sync so that its duration lands in the metrics.
     timings: { powerSyncIntervalMs: 0, hostHealthIntervalMs: config.hostHealthIntervalMs },
     ...(config.adminPassword === undefined ? {} : { adminPassword: config.adminPassword }),
+    ...(config.nodeName === undefined ? {} : { nodeName: config.nodeName }),
   });
   const sweeps = new SweepLoop(orchestrator, metrics, logger, config.powerSyncIntervalMs);
   const api = createApiServer({
@@ -91,7 +94,10 @@ export async function startExtorchServer(config: ExtorchServerConfig): Promise<R
   };
 }
 
-/** Periodic `syncAll`, never overlapping itself; each sweep's duration goes to `extorch_sync_sweep_seconds`. */
+/**
+ * Periodic power sync of this node's hosts, never overlapping itself; each sweep's duration goes to
+ * `extorch_sync_sweep_seconds`.
+ */
 class SweepLoop {
   readonly #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -101,8 +107,8 @@ class SweepLoop {
     this.#timer = setInterval(() => {
       if (this.#running) return;
       const stop = metrics.syncSweepSeconds.startTimer({ host: 'all' });
-      this.#running = orchestrator.powerSync
-        .syncAll()
+      this.#running = orchestrator.cluster
+        .syncPower()
         .then(
           (reports) => {
             stop();

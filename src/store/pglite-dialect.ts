@@ -66,21 +66,33 @@ class PGliteConnection implements DatabaseConnection {
   }
 }
 
+/**
+ * The queue for PGlite's one session, per PGlite instance rather than per Kysely instance: several Kysely
+ * instances on one PGlite (two orchestrator nodes in one test process) must not interleave a transaction.
+ */
+const sessionQueues = new WeakMap<PGlite, { tail: Promise<void> }>();
+
 class PGliteDriver implements Driver {
   readonly #connection: PGliteConnection;
-  #queue: Promise<void> = Promise.resolve();
+  readonly #queue: { tail: Promise<void> };
   #release: (() => void) | undefined;
 
   constructor(database: PGlite) {
     this.#connection = new PGliteConnection(database);
+    let queue = sessionQueues.get(database);
+    if (!queue) {
+      queue = { tail: Promise.resolve() };
+      sessionQueues.set(database, queue);
+    }
+    this.#queue = queue;
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.#queue;
+    const previous = this.#queue.tail;
     let release!: () => void;
-    this.#queue = new Promise<void>((resolve) => {
+    this.#queue.tail = new Promise<void>((resolve) => {
       release = resolve;
     });
     await previous;

@@ -294,6 +294,27 @@ export interface JobsTable {
   created: string;
   updated: string;
   completed: string | null;
+  /** The node running the job (`nodes.uuid`); null for jobs from before nodes existed. */
+  node_uuid: string | null;
+}
+
+/** One orchestrator process: a new row per start, kept alive by `heartbeat` (ADR 0064). */
+export interface NodesTable {
+  /** Start order: the lowest live id is the oldest live node. */
+  id: Id;
+  uuid: string;
+  name: string;
+  started: string;
+  heartbeat: string;
+  /** Set on a clean stop, or by another node once the heartbeat is older than the lease. */
+  stopped: string | null;
+}
+
+/** A named lock held by one node (`instance:<uuid>`), taken over when its node is dead. */
+export interface LocksTable {
+  name: string;
+  node_uuid: string;
+  acquired: string;
 }
 
 export interface EventsTable {
@@ -334,4 +355,6 @@ export interface Database {
   custom_actions: CustomActionsTable;
   jobs: JobsTable;
   events: EventsTable;
+  nodes: NodesTable;
+  locks: LocksTable;
 }

@@ -1,46 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { createInterface } from 'node:readline';
 import type { Orchestrator } from '../../src/orchestrator/orchestrator.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { testDatabases } from '../helpers/databases.ts';
-import { createTestBed, provision, type Infrastructure, type TestBed } from '../helpers/orchestrator.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { crashDuringCreate } from '../helpers/crash.ts';
+import { createTestBed, provision, type TestBed } from '../helpers/orchestrator.ts';
 
 const DEADLINE_MS = 60_000;
-
-/** Runs a deploy in a child orchestrator and SIGKILLs it while the extension's `create` is running. */
-async function crashDuringCreate(bed: TestBed, infra: Infrastructure): Promise<{ instanceId: string; jobId: string; genericJobId: string }> {
-  const startedMarker = join(bed.extension.stateDir, 'started-create');
-  await rm(startedMarker, { force: true });
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/helpers/crash-child.ts', JSON.stringify({ config: bed.config, deploy: { zoneId: infra.zoneId, templateId: infra.templateId, serviceOfferingId: infra.offeringId, networkIds: [infra.networkId] } })],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const firstLine = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`child exited early with ${code}`)));
-  });
-  const ids = JSON.parse(firstLine) as { instanceId: string; jobId: string; genericJobId: string };
-  await waitFor(() => existsSync(startedMarker), 'the extension create to start', DEADLINE_MS);
-  child.kill('SIGKILL');
-  await exited;
-  // The extension process lives in its own group and would finish on its own; stop it as a crashed host would.
-  const extensionPid = Number(await readFile(startedMarker, 'utf8'));
-  try {
-    process.kill(-extensionPid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-  return ids;
-}
 
 async function assertSettled(orchestrator: Orchestrator, bed: TestBed, ids: { instanceId: string; jobId: string; genericJobId: string }) {
   const job = await orchestrator.jobs.wait(bed.admin, ids.jobId, DEADLINE_MS);

@@ -29,6 +29,8 @@ describe('extorch serve configuration', () => {
     assert.deepEqual(overridden.database, { kind: 'postgres', url: 'postgres://extorch@db/extorch' });
     assert.equal(overridden.port, 8081);
     assert.deepEqual(overridden.executableBuiltins, ['Proxmox', 'HyperV']);
+    assert.equal(fromFile.nodeName, undefined, 'the orchestrator defaults the node name to the host name');
+    assert.equal((await loadServeConfig({ file, env: { EXTORCH_NODE_NAME: 'orch-2' } })).nodeName, 'orch-2');
     const keyFile = join(directory, 'secrets.key');
     await writeFile(keyFile, 'a-key-kept-in-a-file-0123\n');
     assert.equal((await loadServeConfig({ env: { EXTORCH_SECRETS_KEY_FILE: keyFile } })).secretsKey, 'a-key-kept-in-a-file-0123');
@@ -43,6 +45,7 @@ describe('extorch serve configuration', () => {
     });
     await assert.rejects(loadServeConfig({ env: { EXTORCH_SECRETS_KEY: 'long-enough-secret-key', EXTORCH_LISTEN_PORT: '99999' } }), /port \(EXTORCH_LISTEN_PORT\)/);
     await assert.rejects(loadServeConfig({ env: { EXTORCH_SECRETS_KEY: 'long-enough-secret-key', EXTORCH_EXECUTABLE_BUILTINS: 'Xen' } }), /executableBuiltins/);
+    await assert.rejects(loadServeConfig({ env: { EXTORCH_SECRETS_KEY: 'long-enough-secret-key', EXTORCH_NODE_NAME: 'orch 1; rm' } }), /nodeName \(EXTORCH_NODE_NAME\)/);
     const file = join(directory, 'typo.json');
     await writeFile(file, JSON.stringify({ prot: 8080 }));
     await assert.rejects(loadServeConfig({ file, env: { EXTORCH_SECRETS_KEY: 'long-enough-secret-key' } }), /prot/);

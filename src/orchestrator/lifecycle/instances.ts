@@ -14,10 +14,11 @@ import { mergeJsonPatch, type Json } from '../extensions/merge.ts';
 import type { EntryPoint, ExtensionRunner, InvocationResult } from '../extensions/runner.ts';
 import { PREPARE_VM_DETAIL, type CustomActionExecutor, type ExtensionRow, type ExtensionsServiceImpl } from '../extensions/service.ts';
 import type { InfrastructureServiceImpl } from '../infrastructure.ts';
-import type { JobRecorder, JobsServiceImpl, ResumableJobRow } from '../jobs.ts';
+import { JobTakenOverError, type JobRecorder, type JobsServiceImpl, type ResumableJobRow } from '../jobs.ts';
 import type { DeployInstanceInput, InstanceFilter, InstancesService } from '../services.ts';
 import { randomToken } from '../support/crypto.ts';
-import { KeyedMutex, KeyedSemaphore } from '../support/concurrency.ts';
+import { KeyedSemaphore } from '../support/concurrency.ts';
+import { LocalLocks, type KeyedLocks } from '../cluster/locks.ts';
 import { parseDetails, stringifyDetails } from '../support/json.ts';
 import { keywordPattern } from '../support/paging.ts';
 import type { DetailMap, GuestIpType, Instance, InstanceNic, InstanceState, Job, Page, PowerState } from '../types.ts';
@@ -98,7 +99,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
   readonly #extensions: ExtensionsServiceImpl;
   readonly #infrastructure: InfrastructureServiceImpl;
   readonly #runner: ExtensionRunner;
-  readonly #instanceLocks = new KeyedMutex();
+  readonly #instanceLocks: KeyedLocks;
   readonly #hostSlots: KeyedSemaphore;
   /** Set by the facade: the caller used for work nobody asked for (recovery, power sync). */
   systemCaller: Caller | undefined;
@@ -109,7 +110,9 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     extensions: ExtensionsServiceImpl,
     infrastructure: InfrastructureServiceImpl,
     runner: ExtensionRunner,
+    instanceLocks: KeyedLocks = new LocalLocks(),
   ) {
+    this.#instanceLocks = instanceLocks;
     this.#context = context;
     this.#jobs = jobs;
     this.#extensions = extensions;
@@ -122,7 +125,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     return this.#context.db;
   }
 
-  /** True while a lifecycle operation holds the instance (power sync leaves such instances alone). */
+  /** True while a lifecycle operation of this node holds the instance (power sync leaves such instances alone). */
   isBusy(instanceUuid: string): boolean {
     return this.#instanceLocks.isLocked(instanceUuid);
   }
@@ -507,8 +510,11 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     );
   }
 
-  /** Resumes lifecycle jobs left pending by a previous process, and settles instances left mid-transition. */
-  async resumePending(pending: readonly ResumableJobRow[]): Promise<void> {
+  /**
+   * Resumes lifecycle jobs taken over from a dead node or a previous process and, unless told not to (nothing
+   * died since the last look), settles instances left mid-transition.
+   */
+  async resumePending(pending: readonly ResumableJobRow[], options: { settleOrphans?: boolean } = {}): Promise<void> {
     const covered = new Set<string>();
     for (const job of pending) {
       const params = job.params as unknown as LifecycleParams;
@@ -524,15 +530,22 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
         return this.#perform(caller, params, recorder, true);
       });
     }
+    if (options.settleOrphans === false) return;
     // Instances in a transitional state with no job to finish them: ask the extension and settle them.
     const stuck = await this.#db.selectFrom('instances').selectAll().where('removed', 'is', null).where('state', 'in', ['Starting', 'Stopping', 'Expunging']).execute();
     for (const instance of stuck) {
       if (covered.has(instance.uuid)) continue;
-      await this.#instanceLocks.run(instance.uuid, () => this.#settleOrphan(instance));
+      // Another node holding the instance is finishing it.
+      await this.#instanceLocks.runIfIdle(instance.uuid, () => this.#settleOrphan(instance.id));
     }
   }
 
-  async #settleOrphan(instance: InstanceRow): Promise<void> {
+  async #settleOrphan(instanceId: number): Promise<void> {
+    // Read again under the lock: another node may have settled it, or own a job that will.
+    const instance = await this.#row(instanceId);
+    if (instance.removed !== null || !['Starting', 'Stopping', 'Expunging'].includes(instance.state)) return;
+    const pendingJob = await this.#db.selectFrom('jobs').select('id').where('resource_uuid', '=', instance.uuid).where('status', '=', 'pending').executeTakeFirst();
+    if (pendingJob) return;
     const system = this.#system();
     if (instance.state === 'Expunging') {
       await this.#setState(instance.id, 'Destroyed');
@@ -575,6 +588,8 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
       try {
         await this.#dispatch(caller, row.id, params, recorder, resuming);
       } catch (error) {
+        // The node that took the job over owns the instance's state now.
+        if (error instanceof JobTakenOverError) throw error;
         await this.#revertTransition(row.id);
         if (error instanceof OrchestratorError) throw error;
         throw new OrchestratorError('internal', `${JOB_KINDS[params.operation]} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -1098,8 +1113,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
 
   /** Runs `work` under the instance lock unless an operation holds it (then returns undefined). */
   async whenIdle<T>(instanceUuid: string, work: () => Promise<T>): Promise<T | undefined> {
-    if (this.#instanceLocks.isLocked(instanceUuid)) return undefined;
-    return this.#instanceLocks.run(instanceUuid, work);
+    return this.#instanceLocks.runIfIdle(instanceUuid, work);
   }
 
   // ---------------------------------------------------------------- custom actions (CustomActionExecutor)
