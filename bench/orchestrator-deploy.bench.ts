@@ -345,19 +345,23 @@ async function sweepPart(info: EmulatorInfo, emulatorPid: number): Promise<void>
     const sampledNodes = new Set(NODES.slice(0, SWEEP_FALLBACK_HOSTS));
     const sampledHosts = (await fallbackBed.orchestrator.infrastructure.listHosts(fallbackBed.admin, { pageSize: 500 })).items.filter((host) => sampledNodes.has(host.name));
     const fallbackRequestsBefore = await requestCount(info);
+    const fallbackCpuBefore = { orchestrator: process.cpuUsage(), emulator: processCpuMs(emulatorPid) };
     const fallback = await timeSweep(fallbackBed.orchestrator, SWEEP_FALLBACK_HOSTS === SWEEP_HOSTS ? undefined : sampledHosts.map((host) => host.id));
+    const fallbackOrchestratorCpu = process.cpuUsage(fallbackCpuBefore.orchestrator);
+    const fallbackEmulatorCpuMs = (processCpuMs(emulatorPid) ?? NaN) - (fallbackCpuBefore.emulator ?? NaN);
     const fallbackRequests = ((await requestCount(info)).total - fallbackRequestsBefore.total) / fallback.instances;
+    const fallbackCpu = `CPU per instance: orchestrator process ${((fallbackOrchestratorCpu.user + fallbackOrchestratorCpu.system) / 1000 / fallback.instances).toFixed(1)} ms, emulator ${(fallbackEmulatorCpuMs / fallback.instances).toFixed(1)} ms`;
     await fallbackBed.close();
     expectAllPoweredOn(fallback, instances.filter((instance) => instance.hostName !== null && sampledNodes.has(instance.hostName)).length);
     const perInstanceMs = (fallback.seconds * 1000) / fallback.instances;
     if (SWEEP_FALLBACK_HOSTS === SWEEP_HOSTS) {
       report(
-        `[sqlite] ${fallback.methods} fallback over all ${fallback.instances} instances: ${fallback.seconds.toFixed(1)} s (${perInstanceMs.toFixed(1)} ms per instance, ${fallbackRequests.toFixed(1)} requests per instance) → statuses is ${(fallback.seconds / median.seconds).toFixed(0)}× faster`,
+        `[sqlite] ${fallback.methods} fallback over all ${fallback.instances} instances: ${fallback.seconds.toFixed(1)} s (${perInstanceMs.toFixed(1)} ms per instance, ${fallbackRequests.toFixed(1)} requests per instance; ${fallbackCpu}) → statuses is ${(fallback.seconds / median.seconds).toFixed(0)}× faster`,
       );
     } else {
       const extrapolated = (perInstanceMs * SWEEP_INSTANCES) / 1000;
       report(
-        `[sqlite] ${fallback.methods} fallback timed on ${SWEEP_FALLBACK_HOSTS} of ${SWEEP_HOSTS} hosts (${fallback.instances} instances, ${SWEEP_INSTANCES} VMs in the cluster): ${fallback.seconds.toFixed(1)} s = ${perInstanceMs.toFixed(1)} ms per instance, ${fallbackRequests.toFixed(1)} requests per instance ` +
+        `[sqlite] ${fallback.methods} fallback timed on ${SWEEP_FALLBACK_HOSTS} of ${SWEEP_HOSTS} hosts (${fallback.instances} instances, ${SWEEP_INSTANCES} VMs in the cluster): ${fallback.seconds.toFixed(1)} s = ${perInstanceMs.toFixed(1)} ms per instance, ${fallbackRequests.toFixed(1)} requests per instance; ${fallbackCpu} ` +
           `→ EXTRAPOLATED full sweep of ${SWEEP_INSTANCES}: ${extrapolated.toFixed(0)} s → statuses is ~${(extrapolated / median.seconds).toFixed(0)}× faster (extrapolated)`,
       );
     }
