@@ -4,11 +4,14 @@
 //  2. the same deploys with the in-built Proxmox extension run as the bundled executable (argv contract)
 //     versus in-process: ratio;
 //  3. one power-sync sweep over the deployed instances with the real extension: `statuses` versus the
-//     per-instance `status` fallback (ratio).
-// The emulator runs in its own process (`extorch emulate proxmox`), and each of the three parts (SQLite,
-// PostgreSQL, executable vs in-process) runs in a fresh process of its own, so each RSS is that run's alone.
+//     per-instance `status` fallback (ratio);
+//  4. one power-sync sweep over 10,000 instances on 20 emulated nodes (seeded, not deployed): `statuses` versus
+//     the `status` fallback, the latter timed over a sample of hosts and extrapolated unless asked for whole.
+// The emulator runs in its own process (`extorch emulate proxmox`), and each of the four parts (SQLite,
+// PostgreSQL, executable vs in-process, sweep) runs in a fresh process of its own, so each RSS is that run's alone.
 // Usage: npm run build && node --import tsx bench/orchestrator-deploy.bench.ts [--deploys 1000] [--executable-deploys 100]
-//        [--concurrency 32] [--sweep 0] [--only sqlite|postgres|executable]
+//        [--concurrency 32] [--sweep 0] [--sweep-instances 10000] [--sweep-hosts 20] [--sweep-fallback-hosts 1]
+//        [--only sqlite|postgres|executable|sweep]
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -23,23 +26,31 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Extension } from '../src/contract/extension.ts';
 import { proxmoxExtension } from '../src/extensions/proxmox/index.ts';
+import { ownershipTag } from '../src/extensions/proxmox/ownership.ts';
 import { createOrchestrator, type Caller, type Orchestrator } from '../src/orchestrator/index.ts';
 import { builtinExtensions, installBundledExecutables } from '../src/runtime/builtins.ts';
 import type { DatabaseConfig } from '../src/store/config.ts';
+import { insertInstances, type InsertedInstance } from '../test/helpers/bulk-instances.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
   const index = args.indexOf(`--${name}`);
   return index >= 0 ? Number(args[index + 1]) : fallback;
 };
-const PARTS = ['sqlite', 'postgres', 'executable'] as const;
+const PARTS = ['sqlite', 'postgres', 'executable', 'sweep'] as const;
 type Part = (typeof PARTS)[number];
 const onlyIndex = args.indexOf('--only');
 const ONLY = onlyIndex >= 0 ? (args[onlyIndex + 1] as Part) : undefined;
 if (ONLY !== undefined && !PARTS.includes(ONLY)) throw new Error(`--only takes one of ${PARTS.join(', ')}`);
 const DEPLOYS = option('deploys', 1000);
 const EXECUTABLE_DEPLOYS = option('executable-deploys', 100);
-const NODES = Array.from({ length: 10 }, (_, i) => `pve${i + 1}`);
+/** Part 4: instances seeded into the store and the emulator, the nodes they are spread over, and how many of those
+ * nodes the `status` fallback is timed on (the fallback over all of them takes minutes; it equals the node count to
+ * time it whole). */
+const SWEEP_INSTANCES = option('sweep-instances', 10_000);
+const SWEEP_HOSTS = option('sweep-hosts', 20);
+const SWEEP_FALLBACK_HOSTS = Math.min(option('sweep-fallback-hosts', 1), SWEEP_HOSTS);
+const NODES = Array.from({ length: ONLY === 'sweep' ? SWEEP_HOSTS : 10 }, (_, i) => `pve${i + 1}`);
 /**
  * Deploys in flight at once. In-process invocations hold the VMIDs they hand out (src/extensions/proxmox/vmids.ts),
  * so concurrent clones no longer collide and concurrency hides the latency of each deploy's requests.
@@ -47,6 +58,7 @@ const NODES = Array.from({ length: 10 }, (_, i) => `pve${i + 1}`);
 const CONCURRENT_DEPLOYS = option('concurrency', 32);
 /** `--sweep 0` leaves out the power-sync sweeps (e.g. to profile deploys alone). */
 const SWEEP = option('sweep', 1) !== 0;
+const SECRETS_KEY = 'bench-secrets-passphrase';
 const POSTGRES_URL = process.env.EXTORCH_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 let peakRss = 0;
@@ -61,7 +73,7 @@ if (ONLY === undefined) {
   const bundle = join('.extorch', 'bench', 'orchestrator-deploy.mjs');
   await build({ entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'warning' });
   const summary: string[] = [];
-  for (const part of PARTS) {
+  for (const part of SWEEP ? PARTS : PARTS.filter((part) => part !== 'sweep')) {
     const child = spawn(process.execPath, [bundle, ...args, '--only', part], { stdio: ['ignore', 'pipe', 'inherit'] });
     for await (const line of createInterface({ input: child.stdout })) {
       console.log(line);
@@ -111,15 +123,16 @@ async function startEmulatorProcess(): Promise<{ info: EmulatorInfo; pid: number
   };
 }
 
-async function control(info: EmulatorInfo, method: string, path: string): Promise<unknown> {
+async function control(info: EmulatorInfo, method: string, path: string, body?: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = request(new URL(`/_emulator/${path}`, info.url), { method, rejectUnauthorized: false }, (res) => {
+    const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+    const req = request(new URL(`/_emulator/${path}`, info.url), { method, headers, rejectUnauthorized: false }, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
       res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve(body ? (JSON.parse(body) as unknown) : undefined) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 
@@ -209,7 +222,7 @@ async function setUp(database: DatabaseConfig, emulator: EmulatorInfo, mode: 'in
   const builtins = mode === 'executable' ? builtinExtensions({ asExecutable: ['Proxmox'] }) : mode === 'no-statuses' ? { ...builtinExtensions(), Proxmox: withoutStatuses(proxmoxExtension) } : builtinExtensions();
   const orchestrator = await createOrchestrator({
     database,
-    secretsKey: 'bench-secrets-passphrase',
+    secretsKey: SECRETS_KEY,
     extensionsRoot,
     dataRoot: join(root, 'data'),
     builtinExtensions: builtins,
@@ -265,6 +278,99 @@ async function deployMany(bed: Bed, count: number): Promise<number> {
 /** Result lines start with `[`: the parent process collects them into its summary. */
 const report = (line: string) => console.log(line);
 
+/** One power-sync sweep (of the given hosts at once, as `syncAll` sweeps all): seconds, instances reported, how many PowerOn. */
+async function timeSweep(orchestrator: Orchestrator, hostIds?: readonly string[]) {
+  const started = performance.now();
+  const reports = hostIds ? await Promise.all(hostIds.map((hostId) => orchestrator.powerSync.syncHost(hostId))) : await orchestrator.powerSync.syncAll();
+  const seconds = (performance.now() - started) / 1000;
+  const states = reports.flatMap((r) => Object.values(r.states));
+  return { seconds, instances: states.length, poweredOn: states.filter((state) => state === 'PowerOn').length, methods: [...new Set(reports.map((r) => r.method))].join(',') };
+}
+
+/**
+ * Gives every seeded instance its running VM on its host's node, as a deploy would have left it: named after the
+ * instance (what `statuses` reports by) and tagged with its UUID (what `status` finds it by).
+ */
+async function seedEmulatorVms(info: EmulatorInfo, instances: readonly InsertedInstance[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < instances.length) {
+      const index = next++;
+      const instance = instances[index]!;
+      // VMIDs from 100000 up stay clear of the template (9000) and of what `nextid` hands out.
+      await control(info, 'POST', 'vms', { node: instance.hostName, vmid: 100_000 + index, name: instance.name, status: 'running', tags: ownershipTag(instance.uuid) });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+/**
+ * Part 4: SWEEP_INSTANCES Running instances on SWEEP_HOSTS hosts, seeded straight into the store and the emulator
+ * (deploying them takes minutes and is measured by the other parts), then power-sync sweeps with the real extension.
+ */
+async function sweepPart(info: EmulatorInfo, emulatorPid: number): Promise<void> {
+  await resetEmulator(info);
+  const made = await sqlite.make();
+  const root = await mkdtemp(join(tmpdir(), 'extorch-bench-'));
+  try {
+    const bed = await setUp(made.config, info, 'in-process', root, true);
+    let started = performance.now();
+    const instances = await insertInstances(made.config, SWEEP_INSTANCES, { secretsKey: SECRETS_KEY, networkId: bed.networkId });
+    const storeSeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    await seedEmulatorVms(info, instances);
+    console.log(`  seeded ${SWEEP_INSTANCES} instances on ${SWEEP_HOSTS} hosts: store ${storeSeconds.toFixed(1)} s, emulator VMs ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const expectAllPoweredOn = (sweep: Awaited<ReturnType<typeof timeSweep>>, instances: number) => {
+      if (sweep.instances !== instances || sweep.poweredOn !== instances) throw new Error(`sweep reported ${sweep.poweredOn} PowerOn of ${sweep.instances} instances, expected ${instances}`);
+    };
+
+    // statuses: the first sweep, then two more (the median of the three is reported).
+    const requestsBefore = await requestCount(info);
+    const cpuBefore = { orchestrator: process.cpuUsage(), emulator: processCpuMs(emulatorPid) };
+    const bulk: Array<Awaited<ReturnType<typeof timeSweep>>> = [];
+    for (let i = 0; i < 3; i += 1) bulk.push(await timeSweep(bed.orchestrator));
+    const orchestratorCpu = process.cpuUsage(cpuBefore.orchestrator);
+    const emulatorCpuMs = (processCpuMs(emulatorPid) ?? NaN) - (cpuBefore.emulator ?? NaN);
+    const requests = ((await requestCount(info)).total - requestsBefore.total) / bulk.length;
+    for (const sweep of bulk) expectAllPoweredOn(sweep, SWEEP_INSTANCES);
+    await bed.close();
+    const median = [...bulk].sort((a, b) => a.seconds - b.seconds)[1]!;
+    report(
+      `[sqlite] power-sync sweep of ${SWEEP_INSTANCES} instances on ${SWEEP_HOSTS} emulated nodes (real extension in-process, ${bulk[0]!.methods}): median ${median.seconds.toFixed(3)} s of 3 (${bulk.map((sweep) => sweep.seconds.toFixed(3)).join(', ')} s), ` +
+        `${requests.toFixed(0)} Proxmox API requests per sweep; CPU per sweep: orchestrator process ${((orchestratorCpu.user + orchestratorCpu.system) / 1000 / bulk.length).toFixed(0)} ms, emulator ${(emulatorCpuMs / bulk.length).toFixed(0)} ms`,
+    );
+
+    // The status fallback over the hosts of the first SWEEP_FALLBACK_HOSTS nodes, swept at once.
+    const fallbackBed = await setUp(made.config, info, 'no-statuses', root, false);
+    const sampledNodes = new Set(NODES.slice(0, SWEEP_FALLBACK_HOSTS));
+    const sampledHosts = (await fallbackBed.orchestrator.infrastructure.listHosts(fallbackBed.admin, { pageSize: 500 })).items.filter((host) => sampledNodes.has(host.name));
+    const fallbackRequestsBefore = await requestCount(info);
+    const fallbackCpuBefore = { orchestrator: process.cpuUsage(), emulator: processCpuMs(emulatorPid) };
+    const fallback = await timeSweep(fallbackBed.orchestrator, SWEEP_FALLBACK_HOSTS === SWEEP_HOSTS ? undefined : sampledHosts.map((host) => host.id));
+    const fallbackOrchestratorCpu = process.cpuUsage(fallbackCpuBefore.orchestrator);
+    const fallbackEmulatorCpuMs = (processCpuMs(emulatorPid) ?? NaN) - (fallbackCpuBefore.emulator ?? NaN);
+    const fallbackRequests = ((await requestCount(info)).total - fallbackRequestsBefore.total) / fallback.instances;
+    const fallbackCpu = `CPU per instance: orchestrator process ${((fallbackOrchestratorCpu.user + fallbackOrchestratorCpu.system) / 1000 / fallback.instances).toFixed(1)} ms, emulator ${(fallbackEmulatorCpuMs / fallback.instances).toFixed(1)} ms`;
+    await fallbackBed.close();
+    expectAllPoweredOn(fallback, instances.filter((instance) => instance.hostName !== null && sampledNodes.has(instance.hostName)).length);
+    const perInstanceMs = (fallback.seconds * 1000) / fallback.instances;
+    if (SWEEP_FALLBACK_HOSTS === SWEEP_HOSTS) {
+      report(
+        `[sqlite] ${fallback.methods} fallback over all ${fallback.instances} instances: ${fallback.seconds.toFixed(1)} s (${perInstanceMs.toFixed(1)} ms per instance, ${fallbackRequests.toFixed(1)} requests per instance; ${fallbackCpu}) → statuses is ${(fallback.seconds / median.seconds).toFixed(0)}× faster`,
+      );
+    } else {
+      const extrapolated = (perInstanceMs * SWEEP_INSTANCES) / 1000;
+      report(
+        `[sqlite] ${fallback.methods} fallback timed on ${SWEEP_FALLBACK_HOSTS} of ${SWEEP_HOSTS} hosts (${fallback.instances} instances, ${SWEEP_INSTANCES} VMs in the cluster): ${fallback.seconds.toFixed(1)} s = ${perInstanceMs.toFixed(1)} ms per instance, ${fallbackRequests.toFixed(1)} requests per instance; ${fallbackCpu} ` +
+          `→ EXTRAPOLATED full sweep of ${SWEEP_INSTANCES}: ${extrapolated.toFixed(0)} s → statuses is ~${(extrapolated / median.seconds).toFixed(0)}× faster (extrapolated)`,
+      );
+    }
+  } finally {
+    await made.dispose();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 const emulator = await startEmulatorProcess();
 try {
   for (const database of ONLY === 'sqlite' ? [sqlite] : ONLY === 'postgres' ? [postgres] : []) {
@@ -294,12 +400,6 @@ try {
       }
 
       // Power sync over what was just deployed, with the real extension: statuses, then the status fallback.
-      const timeSweep = async (orchestrator: Orchestrator) => {
-        const started = performance.now();
-        const reports = await orchestrator.powerSync.syncAll();
-        const seconds = (performance.now() - started) / 1000;
-        return { seconds, instances: reports.reduce((sum, r) => sum + Object.keys(r.states).length, 0), methods: [...new Set(reports.map((r) => r.method))].join(',') };
-      };
       if (SWEEP) {
         const bulk = await timeSweep(bed.orchestrator);
         await bed.close();
@@ -333,6 +433,7 @@ try {
       await rm(root, { recursive: true, force: true });
     }
   }
+  if (ONLY === 'sweep') await sweepPart(emulator.info, emulator.pid);
   if (ONLY === 'executable') {
     report(
       `[sqlite] deploy ${EXECUTABLE_DEPLOYS}: in-built Proxmox as bundled executable ${rates.executable!.toFixed(1)}/s vs in-process ${rates['in-process']!.toFixed(1)}/s → in-process is ${(rates['in-process']! / rates.executable!).toFixed(1)}× faster`,

@@ -18,14 +18,23 @@ export interface InsertInstancesOptions {
   networkId?: string;
 }
 
+/** What was inserted, so a bench can give each instance its VM on an emulated host. */
+export interface InsertedInstance {
+  readonly uuid: string;
+  readonly name: string;
+  /** The name of the instance's host (null when the store has no host). */
+  readonly hostName: string | null;
+}
+
 /**
  * Inserts `count` Running instances owned by `admin`, spread round-robin over the hosts, using the first
  * zone, template and service offering of the store at `config` (set up beforehand through the orchestrator).
  */
-export async function insertInstances(config: DatabaseConfig, count: number, options: InsertInstancesOptions): Promise<void> {
+export async function insertInstances(config: DatabaseConfig, count: number, options: InsertInstancesOptions): Promise<InsertedInstance[]> {
   const store = await openDatabase(config);
+  const insertedInstances: InsertedInstance[] = [];
   try {
-    const hosts = await store.db.selectFrom('hosts').select('id').orderBy('id').execute();
+    const hosts = await store.db.selectFrom('hosts').select(['id', 'name']).orderBy('id').execute();
     const template = await store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
     const offering = await store.db.selectFrom('service_offerings').select('id').executeTakeFirstOrThrow();
     const zone = await store.db.selectFrom('zones').select('id').executeTakeFirstOrThrow();
@@ -40,9 +49,11 @@ export async function insertInstances(config: DatabaseConfig, count: number, opt
         const n = offset + i;
         const name = `i-${user.account_id}-b${n}-VM`;
         options.known?.set(name, 'poweron');
-        const host = hosts[n % hosts.length]?.id ?? null;
+        const host = hosts[n % hosts.length];
+        const uuid = randomUUID();
+        insertedInstances.push({ uuid, name, hostName: host?.name ?? null });
         return {
-          uuid: randomUUID(),
+          uuid,
           name,
           display_name: name,
           instance_name: name,
@@ -50,8 +61,8 @@ export async function insertInstances(config: DatabaseConfig, count: number, opt
           power_state: 'PowerOn',
           power_state_updated: now,
           zone_id: zone.id,
-          host_id: host,
-          last_host_id: host,
+          host_id: host?.id ?? null,
+          last_host_id: host?.id ?? null,
           template_id: template.id,
           service_offering_id: offering.id,
           account_id: user.account_id,
@@ -84,6 +95,7 @@ export async function insertInstances(config: DatabaseConfig, count: number, opt
   } finally {
     await store.close();
   }
+  return insertedInstances;
 }
 
 function macAddress(n: number): string {
