@@ -46,7 +46,7 @@ export function createProxmoxExtension(options: ProxmoxExtensionOptions = {}): E
     <Request>(readRequest: (payload: Payload) => Request, action: InstanceAction<Request>): ActionHandler =>
     async (payload, { deadline }) => {
       const host = readConnection(payload, { requireNode: true });
-      const identity = readIdentity(payload);
+      const identity = { ...readIdentity(payload), hostNode: host.node };
       const request = readRequest(payload);
       return action(openClient(host, deadline, session), identity, request);
     };

@@ -1,4 +1,5 @@
 import type { ProxmoxClient } from '../../clients/proxmox/client.ts';
+import { ProxmoxApiError } from '../../clients/proxmox/errors.ts';
 import type { ClusterVmResource, VmConfig } from '../../clients/proxmox/types.ts';
 import type { InstanceIdentity } from './settings.ts';
 
@@ -80,10 +81,31 @@ export function qemuGuests(rows: readonly ClusterVmResource[]): ClusterVmResourc
 }
 
 /**
- * Finds this instance's VM anywhere in the cluster in one call: the hint first (when its tag matches), else
- * the VM carrying the tag, which also finds a VM that HA moved to another node.
+ * The hinted VM on the host's node when it carries the instance's tag: one small request, where the cluster
+ * listing grows with every VM of the cluster. Anything else (no hint, another node, not ours, refused) is
+ * left to the listing.
+ */
+async function hintedVmOnHostNode(client: ProxmoxClient, identity: InstanceIdentity): Promise<VmLocation | undefined> {
+  if (identity.vmidHint === undefined || identity.hostNode === undefined) return undefined;
+  let config: VmConfig;
+  try {
+    config = await client.vmConfig(identity.hostNode, identity.vmidHint);
+  } catch (error) {
+    if (error instanceof ProxmoxApiError) return undefined;
+    throw error;
+  }
+  if (Number(config.template ?? 0) === 1 || ownershipFromTags(config.tags, identity.uuid) !== 'ours') return undefined;
+  return { vmid: identity.vmidHint, node: identity.hostNode, ...(typeof config.name === 'string' && config.name !== '' ? { name: config.name } : {}) };
+}
+
+/**
+ * Finds this instance's VM: the hint on the host's node when it carries the tag; else, in one call over the
+ * cluster, the hint anywhere (when its tag matches) or the VM carrying the tag, which also finds a VM that HA
+ * moved to another node.
  */
 export async function locateVm(client: ProxmoxClient, identity: InstanceIdentity): Promise<LocateResult> {
+  const onHostNode = await hintedVmOnHostNode(client, identity);
+  if (onHostNode) return { kind: 'owned', vm: onHostNode };
   const guests = qemuGuests(await client.clusterVms());
   const owned = guests.filter((row) => ownershipFromTags(row.tags, identity.uuid) === 'ours');
   const hinted = identity.vmidHint === undefined ? undefined : guests.find((row) => Number(row.vmid) === identity.vmidHint);

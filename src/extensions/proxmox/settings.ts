@@ -94,6 +94,8 @@ export interface InstanceIdentity {
   readonly name: string;
   /** `proxmox_vmid` from `prepare`: a hint, verified against the ownership tag before use. */
   readonly vmidHint?: number;
+  /** The node of the host the instance was placed on: where the hinted VM is looked for first. */
+  readonly hostNode?: string;
 }
 
 export function readIdentity(payload: Payload): InstanceIdentity {
