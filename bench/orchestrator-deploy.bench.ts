@@ -10,7 +10,7 @@
 // The emulator runs in its own process (`extorch emulate proxmox`), and each of the four parts (SQLite,
 // PostgreSQL, executable vs in-process, sweep) runs in a fresh process of its own, so each RSS is that run's alone.
 // Usage: npm run build && node --import tsx bench/orchestrator-deploy.bench.ts [--deploys 1000] [--executable-deploys 100]
-//        [--concurrency 32] [--sweep 0] [--sweep-instances 10000] [--sweep-hosts 20] [--sweep-fallback-hosts 1]
+//        [--concurrency 32] [--sweep 0] [--sweep-instances 10000] [--sweep-hosts 20] [--sweep-fallback-hosts 20]
 //        [--only sqlite|postgres|executable|sweep]
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -45,11 +45,10 @@ if (ONLY !== undefined && !PARTS.includes(ONLY)) throw new Error(`--only takes o
 const DEPLOYS = option('deploys', 1000);
 const EXECUTABLE_DEPLOYS = option('executable-deploys', 100);
 /** Part 4: instances seeded into the store and the emulator, the nodes they are spread over, and how many of those
- * nodes the `status` fallback is timed on (the fallback over all of them takes minutes; it equals the node count to
- * time it whole). */
+ * nodes the `status` fallback is timed on (all by default: about 10 s; fewer to sample it and extrapolate). */
 const SWEEP_INSTANCES = option('sweep-instances', 10_000);
 const SWEEP_HOSTS = option('sweep-hosts', 20);
-const SWEEP_FALLBACK_HOSTS = Math.min(option('sweep-fallback-hosts', 1), SWEEP_HOSTS);
+const SWEEP_FALLBACK_HOSTS = Math.min(option('sweep-fallback-hosts', SWEEP_HOSTS), SWEEP_HOSTS);
 const NODES = Array.from({ length: ONLY === 'sweep' ? SWEEP_HOSTS : 10 }, (_, i) => `pve${i + 1}`);
 /**
  * Deploys in flight at once. In-process invocations hold the VMIDs they hand out (src/extensions/proxmox/vmids.ts),
@@ -287,6 +286,9 @@ async function timeSweep(orchestrator: Orchestrator, hostIds?: readonly string[]
   return { seconds, instances: states.length, poweredOn: states.filter((state) => state === 'PowerOn').length, methods: [...new Set(reports.map((r) => r.method))].join(',') };
 }
 
+/** VMIDs of the seeded VMs: from 100000 up, clear of the template (9000) and of what `nextid` hands out. */
+const SWEEP_FIRST_VMID = 100_000;
+
 /**
  * Gives every seeded instance its running VM on its host's node, as a deploy would have left it: named after the
  * instance (what `statuses` reports by) and tagged with its UUID (what `status` finds it by).
@@ -297,8 +299,7 @@ async function seedEmulatorVms(info: EmulatorInfo, instances: readonly InsertedI
     while (next < instances.length) {
       const index = next++;
       const instance = instances[index]!;
-      // VMIDs from 100000 up stay clear of the template (9000) and of what `nextid` hands out.
-      await control(info, 'POST', 'vms', { node: instance.hostName, vmid: 100_000 + index, name: instance.name, status: 'running', tags: ownershipTag(instance.uuid) });
+      await control(info, 'POST', 'vms', { node: instance.hostName, vmid: SWEEP_FIRST_VMID + index, name: instance.name, status: 'running', tags: ownershipTag(instance.uuid) });
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
@@ -315,7 +316,8 @@ async function sweepPart(info: EmulatorInfo, emulatorPid: number): Promise<void>
   try {
     const bed = await setUp(made.config, info, 'in-process', root, true);
     let started = performance.now();
-    const instances = await insertInstances(made.config, SWEEP_INSTANCES, { secretsKey: SECRETS_KEY, networkId: bed.networkId });
+    // Each instance records its VMID as `prepare` would have (`proxmox_vmid`), so `status` looks there first.
+    const instances = await insertInstances(made.config, SWEEP_INSTANCES, { secretsKey: SECRETS_KEY, networkId: bed.networkId, detailsOf: (n) => ({ proxmox_vmid: String(SWEEP_FIRST_VMID + n) }) });
     const storeSeconds = (performance.now() - started) / 1000;
     started = performance.now();
     await seedEmulatorVms(info, instances);

@@ -16,6 +16,8 @@ export interface InsertInstancesOptions {
   known?: Map<string, string>;
   /** Gives every instance one default NIC on this network (by UUID), as a deploy would. */
   networkId?: string;
+  /** Details of the n-th instance (e.g. the `proxmox_vmid` its `prepare` would have recorded). */
+  detailsOf?: (n: number) => Record<string, string>;
 }
 
 /** What was inserted, so a bench can give each instance its VM on an emulated host. */
@@ -68,7 +70,7 @@ export async function insertInstances(config: DatabaseConfig, count: number, opt
           account_id: user.account_id,
           user_id: user.id,
           vnc_password: vnc,
-          details: '{}',
+          details: JSON.stringify(options.detailsOf?.(n) ?? {}),
           created: now,
           removed: null,
         };
