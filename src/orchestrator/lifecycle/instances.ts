@@ -93,6 +93,77 @@ function failureMessage(prefix: string, result: InvocationResult, payload: Recor
  * Instances and their lifecycle (orchestrator.md §6, ADR 0061): every operation is a persisted job, serialised
  * per instance, bounded per host, with its steps recorded so that a new process resumes or resolves it.
  */
+/** The columns an instance's view is made of: a listing row, or an expunged instance's row with its lookups. */
+interface InstanceViewRow {
+  readonly uuid: string;
+  readonly name: string;
+  readonly display_name: string;
+  readonly instance_name: string;
+  readonly state: string;
+  readonly power_state: string;
+  readonly details: string;
+  readonly created: string;
+  readonly zone_uuid: string;
+  readonly zone_name: string;
+  readonly host_uuid: string | null;
+  readonly host_name: string | null;
+  readonly last_host_uuid: string | null;
+  readonly cluster_uuid: string | null;
+  readonly template_uuid: string;
+  readonly template_name: string;
+  readonly template_display_text: string;
+  readonly extension_uuid: string;
+  readonly extension_name: string;
+  readonly offering_uuid: string;
+  readonly offering_name: string;
+  readonly cpu_number: number;
+  readonly cpu_speed: number;
+  readonly memory: number;
+  readonly account_uuid: string;
+  readonly account_name: string;
+  readonly domain_uuid: string;
+  readonly domain_name: string;
+  readonly user_uuid: string;
+  readonly username: string;
+}
+
+function instanceView(row: InstanceViewRow, nics: InstanceNic[]): Instance {
+  return {
+    id: row.uuid,
+    name: row.name,
+    displayName: row.display_name,
+    instanceName: row.instance_name,
+    state: row.state as InstanceState,
+    powerState: row.power_state as PowerState,
+    hypervisor: 'External',
+    zoneId: row.zone_uuid,
+    zoneName: row.zone_name,
+    hostId: row.host_uuid,
+    hostName: row.host_name,
+    lastHostId: row.last_host_uuid,
+    clusterId: row.cluster_uuid,
+    templateId: row.template_uuid,
+    templateName: row.template_name,
+    templateDisplayText: row.template_display_text,
+    extensionId: row.extension_uuid,
+    extensionName: row.extension_name,
+    serviceOfferingId: row.offering_uuid,
+    serviceOfferingName: row.offering_name,
+    cpuNumber: row.cpu_number,
+    cpuSpeed: row.cpu_speed,
+    memory: row.memory,
+    accountId: row.account_uuid,
+    accountName: row.account_name,
+    domainId: row.domain_uuid,
+    domainName: row.domain_name,
+    userId: row.user_uuid,
+    userName: row.username,
+    details: Object.fromEntries(Object.entries(parseDetails(row.details)).filter(([key]) => !INTERNAL_DETAILS.has(key))),
+    nics,
+    created: row.created,
+  };
+}
+
 export class InstancesServiceImpl implements InstancesService, CustomActionExecutor {
   readonly #context: ServiceContext;
   readonly #jobs: JobsServiceImpl;
@@ -422,42 +493,7 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     const [rows, nicsByInstance] = pageIds
       ? await Promise.all([paged.execute(), this.#nicsOf(pageIds)])
       : await paged.execute().then(async (found) => [found, await this.#nicsOf(found.map((row) => row.id))] as const);
-    const items = rows.map(
-      (row): Instance => ({
-        id: row.uuid,
-        name: row.name,
-        displayName: row.display_name,
-        instanceName: row.instance_name,
-        state: row.state as InstanceState,
-        powerState: row.power_state as PowerState,
-        hypervisor: 'External',
-        zoneId: row.zone_uuid,
-        zoneName: row.zone_name,
-        hostId: row.host_uuid,
-        hostName: row.host_name,
-        lastHostId: row.last_host_uuid,
-        clusterId: row.cluster_uuid,
-        templateId: row.template_uuid,
-        templateName: row.template_name,
-        templateDisplayText: row.template_display_text,
-        extensionId: row.extension_uuid,
-        extensionName: row.extension_name,
-        serviceOfferingId: row.offering_uuid,
-        serviceOfferingName: row.offering_name,
-        cpuNumber: row.cpu_number,
-        cpuSpeed: row.cpu_speed,
-        memory: row.memory,
-        accountId: row.account_uuid,
-        accountName: row.account_name,
-        domainId: row.domain_uuid,
-        domainName: row.domain_name,
-        userId: row.user_uuid,
-        userName: row.username,
-        details: Object.fromEntries(Object.entries(parseDetails(row.details)).filter(([key]) => !INTERNAL_DETAILS.has(key))),
-        nics: nicsByInstance.get(row.id) ?? [],
-        created: row.created,
-      }),
-    );
+    const items = rows.map((row) => instanceView(row, nicsByInstance.get(row.id) ?? []));
     return { items, count: single ? items.length : toCount(counted?.count) };
   }
 
@@ -657,40 +693,34 @@ export class InstancesServiceImpl implements InstancesService, CustomActionExecu
     const offering = await this.#db.selectFrom('service_offerings').selectAll().where('id', '=', row.service_offering_id).executeTakeFirstOrThrow();
     const account = await this.#db.selectFrom('accounts as a').innerJoin('domains as d', 'd.id', 'a.domain_id').select(['a.uuid', 'a.name', 'd.uuid as du', 'd.name as dn']).where('a.id', '=', row.account_id).executeTakeFirstOrThrow();
     const user = await this.#db.selectFrom('users').select(['uuid', 'username']).where('id', '=', row.user_id).executeTakeFirstOrThrow();
-    return {
-      id: restored.uuid,
-      name: restored.name,
-      displayName: restored.display_name,
-      instanceName: restored.instance_name,
-      state: restored.state as InstanceState,
-      powerState: restored.power_state as PowerState,
-      hypervisor: 'External',
-      zoneId: zone.uuid,
-      zoneName: zone.name,
-      hostId: null,
-      hostName: null,
-      lastHostId: null,
-      clusterId: null,
-      templateId: template.uuid,
-      templateName: template.name,
-      templateDisplayText: template.display_text,
-      extensionId: template.eu,
-      extensionName: template.en,
-      serviceOfferingId: offering.uuid,
-      serviceOfferingName: offering.name,
-      cpuNumber: offering.cpu_number,
-      cpuSpeed: offering.cpu_speed,
-      memory: offering.memory,
-      accountId: account.uuid,
-      accountName: account.name,
-      domainId: account.du,
-      domainName: account.dn,
-      userId: user.uuid,
-      userName: user.username,
-      details: Object.fromEntries(Object.entries(parseDetails(restored.details)).filter(([key]) => !INTERNAL_DETAILS.has(key))),
-      nics: [],
-      created: restored.created,
-    };
+    return instanceView(
+      {
+        ...restored,
+        zone_uuid: zone.uuid,
+        zone_name: zone.name,
+        host_uuid: null,
+        host_name: null,
+        last_host_uuid: null,
+        cluster_uuid: null,
+        template_uuid: template.uuid,
+        template_name: template.name,
+        template_display_text: template.display_text,
+        extension_uuid: template.eu,
+        extension_name: template.en,
+        offering_uuid: offering.uuid,
+        offering_name: offering.name,
+        cpu_number: offering.cpu_number,
+        cpu_speed: offering.cpu_speed,
+        memory: offering.memory,
+        account_uuid: account.uuid,
+        account_name: account.name,
+        domain_uuid: account.du,
+        domain_name: account.dn,
+        user_uuid: user.uuid,
+        username: user.username,
+      },
+      [],
+    );
   }
 
   // ---------------------------------------------------------------- operations (run under the instance lock)
