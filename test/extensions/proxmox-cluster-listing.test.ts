@@ -51,6 +51,19 @@ describe('Proxmox create with a shared cluster listing', () => {
     assert.equal((await harness.guests()).length, 1);
   });
 
+  it('a shared read that fails for the invocation that started it (its deadline) is read again by the others', async () => {
+    await harness.addFault({ method: 'GET', path: '/cluster/resources$', latencyMs: 3_000, times: 1 });
+    // 2.5 s, of which 1 s is kept for the undo: its read is abandoned after 1.5 s.
+    const short = runInProcess(extension, 'create', instancePayload(harness), 2_500);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const patient = create(instancePayload(harness));
+    const [first, second] = await Promise.all([short, patient]);
+    assert.equal(first.success, false, 'the invocation whose deadline ran out fails');
+    assert.equal(second.success, true, JSON.stringify(second.output));
+    assert.equal(await listings(), 2);
+    assert.equal((await harness.guests()).length, 1);
+  });
+
   it('a template newer than the shared list is found in a fresh one', async () => {
     assert.equal((await create(instancePayload(harness))).success, true);
     await harness.addVm({ node: 'pve2', vmid: 9100, name: 'new-template', template: true });

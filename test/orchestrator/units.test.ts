@@ -4,7 +4,7 @@ import { mergeJsonPatch } from '../../src/orchestrator/extensions/merge.ts';
 import { parseParameterDefinitions, renderActionMessage, validateParameterValues } from '../../src/orchestrator/extensions/parameters.ts';
 import { confinedPath, directoryName, validatedRelativePath } from '../../src/orchestrator/extensions/paths.ts';
 import { parsePowerState } from '../../src/orchestrator/lifecycle/payload.ts';
-import { cidrOf, hostAddresses, hostAddressesFrom, hostAddressIndex, macFromCounter, maskSecrets, nameBasedUuid } from '../../src/orchestrator/support/addresses.ts';
+import { cidrOf, hostAddressesFrom, hostAddressIndex, macFromCounter, maskSecrets, nameBasedUuid } from '../../src/orchestrator/support/addresses.ts';
 import { KeyedMutex, mapBounded } from '../../src/orchestrator/support/concurrency.ts';
 import { hashPassword, SecretBox, verifyPassword } from '../../src/orchestrator/support/crypto.ts';
 
@@ -118,8 +118,9 @@ describe('support', () => {
   test('addresses: CIDR, free host addresses, MACs, name-based UUIDs, masking', () => {
     assert.equal(cidrOf('10.1.1.1', '255.255.255.0'), '10.1.1.0/24');
     assert.equal(cidrOf('10.1.1.1', '255.0.255.0'), null);
-    assert.deepEqual([...hostAddresses('10.0.0.0/30', '10.0.0.1')], ['10.0.0.2']);
-    assert.deepEqual([...hostAddresses('10.0.0.0/29', '10.0.0.3')], ['10.0.0.1', '10.0.0.2', '10.0.0.4', '10.0.0.5', '10.0.0.6']);
+    const ips = (cidr: string, gateway: string | null) => [...hostAddressesFrom(cidr, gateway, 0)].map((entry) => entry.ip);
+    assert.deepEqual(ips('10.0.0.0/30', '10.0.0.1'), ['10.0.0.2']);
+    assert.deepEqual(ips('10.0.0.0/29', '10.0.0.3'), ['10.0.0.1', '10.0.0.2', '10.0.0.4', '10.0.0.5', '10.0.0.6']);
     // Resuming a search: from position 3, wrapping around once, the gateway still skipped.
     assert.deepEqual(
       [...hostAddressesFrom('10.0.0.0/29', '10.0.0.3', 3)],

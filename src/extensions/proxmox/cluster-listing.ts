@@ -30,7 +30,8 @@ export class ClusterListings {
   recent(client: ProxmoxClient): Promise<ClusterVmResource[]> {
     const scope = client.scope;
     const entry = this.#entries.get(scope);
-    if (entry && this.now() - entry.sentAt <= this.maxAgeMs) return entry.rows;
+    // A shared read may fail for its own invocation's reasons (its deadline): then this one reads for itself.
+    if (entry && this.now() - entry.sentAt <= this.maxAgeMs) return entry.rows.catch(() => client.clusterVms());
     const rows = client.clusterVms();
     const fresh: Entry = { sentAt: this.now(), rows };
     this.#entries.set(scope, fresh);

@@ -34,24 +34,36 @@ export function cidrOf(gateway: string, netmask: string): string | null {
   return `${intToIp(Math.floor(gw / size) * size)}/${bits}`;
 }
 
-/** Usable host addresses of a CIDR, excluding network, broadcast and the gateway, in ascending order. */
-export function* hostAddresses(cidr: string, gateway: string | null): Generator<string> {
-  for (const { ip } of hostAddressesFrom(cidr, gateway, 0)) yield ip;
+/**
+ * The usable host addresses of a CIDR (network, broadcast and the gateway excluded), numbered 0…count-1 in
+ * ascending order; null for a CIDR that is not a /8 to /30.
+ */
+interface UsableRange {
+  readonly start: number;
+  readonly count: number;
+  /** Offset of the gateway from `start` when it lies inside the host range. */
+  readonly gatewayOffset: number | null;
 }
 
-/**
- * The same addresses as `hostAddresses`, each with its position, starting at position `from` and wrapping
- * around once: an allocation can resume where the previous one stopped instead of rescanning a full network.
- */
-export function* hostAddressesFrom(cidr: string, gateway: string | null, from: number): Generator<{ index: number; ip: string }> {
+function usableRange(cidr: string, gateway: string | null): UsableRange | null {
   const [base, bitsText] = cidr.split('/');
   const start = ipToInt(base ?? '');
   const bits = Number(bitsText);
-  if (start === null || !Number.isInteger(bits) || bits < 8 || bits > 30) return;
+  if (start === null || !Number.isInteger(bits) || bits < 8 || bits > 30) return null;
   const size = 2 ** (32 - bits);
   const gw = gateway ? ipToInt(gateway) : null;
   const gatewayOffset = gw !== null && gw > start && gw < start + size - 1 ? gw - start : null;
-  const count = size - 2 - (gatewayOffset === null ? 0 : 1);
+  return { start, count: size - 2 - (gatewayOffset === null ? 0 : 1), gatewayOffset };
+}
+
+/**
+ * The usable addresses with their positions, from position `from` and wrapping around once: an allocation can
+ * resume where the previous one stopped instead of rescanning a full network.
+ */
+export function* hostAddressesFrom(cidr: string, gateway: string | null, from: number): Generator<{ index: number; ip: string }> {
+  const range = usableRange(cidr, gateway);
+  if (!range) return;
+  const { start, count, gatewayOffset } = range;
   for (let step = 0; step < count; step += 1) {
     const index = (((from + step) % count) + count) % count;
     const offset = index + 1 + (gatewayOffset !== null && index + 1 >= gatewayOffset ? 1 : 0);
@@ -59,17 +71,14 @@ export function* hostAddressesFrom(cidr: string, gateway: string | null, from: n
   }
 }
 
-/** The position of `ip` among the usable addresses of the CIDR (as `hostAddressesFrom` numbers them), or null. */
+/** The position of `ip` among the usable addresses (as `hostAddressesFrom` numbers them), or null. */
 export function hostAddressIndex(cidr: string, gateway: string | null, ip: string): number | null {
-  const [base, bitsText] = cidr.split('/');
-  const start = ipToInt(base ?? '');
+  const range = usableRange(cidr, gateway);
   const value = ipToInt(ip);
-  const bits = Number(bitsText);
-  if (start === null || value === null || !Number.isInteger(bits) || bits < 8 || bits > 30) return null;
-  const offset = value - start;
-  const gw = gateway ? ipToInt(gateway) : null;
-  if (offset < 1 || offset >= 2 ** (32 - bits) - 1 || value === gw) return null;
-  return offset - 1 - (gw !== null && gw > start && gw < value ? 1 : 0);
+  if (!range || value === null) return null;
+  const offset = value - range.start;
+  if (offset < 1 || offset === range.gatewayOffset || offset > range.count + (range.gatewayOffset === null ? 0 : 1)) return null;
+  return offset - 1 - (range.gatewayOffset !== null && offset > range.gatewayOffset ? 1 : 0);
 }
 
 /**
