@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider, type SqliteDatabase, type Logger } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql, type Migration, type MigrationProvider, type SqliteDatabase, type Logger } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from './config.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import type { StoreDialect, StoreMigration } from './migrations/types.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { SearchPathPostgresDialect } from './search-path-introspector.ts';
 import type { Database } from './schema.ts';
 
 export interface OpenedDatabase {
@@ -42,7 +43,7 @@ class CodeMigrationProvider implements MigrationProvider {
 }
 
 async function migrate(db: Kysely<Database>, dialect: StoreDialect, schema: string | undefined): Promise<void> {
-  // With a schema, Kysely's bookkeeping tables must be qualified: its existence check looks at every schema.
+  // With a schema, Kysely's bookkeeping tables are qualified; the dialects' introspector only sees the search path.
   const migrator = new Migrator({
     db,
     provider: new CodeMigrationProvider(MIGRATIONS, dialect),
@@ -110,7 +111,7 @@ async function openPostgres(url: string, schema: string | undefined, poolSize: n
     max: poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
     ...(schema ? { options: `-c search_path=${checkedSchemaName(schema)}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: slowQueryLog() });
+  const db = new Kysely<Database>({ dialect: new SearchPathPostgresDialect({ pool }), log: slowQueryLog() });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 

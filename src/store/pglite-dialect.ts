@@ -2,7 +2,6 @@ import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   PostgresAdapter,
-  PostgresIntrospector,
   PostgresQueryCompiler,
   type DatabaseConnection,
   type Dialect,
@@ -11,6 +10,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import { SearchPathIntrospector } from './search-path-introspector.ts';
 
 /**
  * A Kysely dialect for PGlite (PostgreSQL compiled to WASM, in-process). PGlite is one session, so the
@@ -35,7 +35,7 @@ export class PGliteDialect implements Dialect {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   createIntrospector(db: Kysely<any>) {
-    return new PostgresIntrospector(db);
+    return new SearchPathIntrospector(db);
   }
 
   createQueryCompiler() {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { openDatabase, toCount } from '../../src/store/index.ts';
 import { testDatabases } from '../helpers/databases.ts';
 
@@ -85,5 +86,30 @@ for (const backend of testDatabases()) {
         await dispose();
       }
     });
+
+    if (backend.name !== 'sqlite') {
+      test('looks only at its own schema, so another client dropping a schema meanwhile cannot fail a migration', async () => {
+        const { config, dispose } = await backend.create();
+        const other = `other_${Math.random().toString(36).slice(2, 10)}`;
+        const opened = await openDatabase(config);
+        try {
+          // Kysely's stock introspector lists every schema and resolves each serial column of it by name.
+          await sql.raw(`create schema "${other}"`).execute(opened.db);
+          await sql.raw(`create table "${other}".stranger (id serial primary key)`).execute(opened.db);
+          const tables = await opened.db.introspection.getTables({ withInternalKyselyTables: true });
+          assert.deepEqual(tables.filter((table) => table.schema === other), []);
+          const names = tables.map((table) => table.name);
+          assert.ok(names.includes('kysely_migration') && names.includes('instances'), names.join(', '));
+          const id = tables.find((table) => table.name === 'zones')?.columns.find((column) => column.name === 'id');
+          assert.deepEqual([id?.isAutoIncrementing, id?.isNullable], [true, false]);
+          const visible = await opened.db.introspection.getTables();
+          assert.ok(!visible.some((table) => table.name === 'kysely_migration'));
+        } finally {
+          await sql.raw(`drop schema if exists "${other}" cascade`).execute(opened.db);
+          await opened.close();
+          await dispose();
+        }
+      });
+    }
   });
 }
